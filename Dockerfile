@@ -1,0 +1,22 @@
+# The lineage-catalog API. Neo4j runs beside it (see docker-compose.yml).
+FROM python:3.11-slim AS build
+RUN pip install --no-cache-dir uv==0.13.9
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+COPY src ./src
+COPY graph/migrations ./graph/migrations
+COPY graph/queries ./graph/queries
+# A wheel install: the Cypher files ship inside the package (lineage_catalog/_graph).
+RUN uv sync --locked --no-dev --no-editable
+
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 lineage
+COPY --from=build /app/.venv /app/.venv
+ENV PATH="/app/.venv/bin:$PATH" \
+    LINEAGE_HOST=0.0.0.0 \
+    LINEAGE_PORT=8000
+USER lineage
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["lineage", "serve"]

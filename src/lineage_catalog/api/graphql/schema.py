@@ -1,0 +1,71 @@
+"""The GraphQL schema: Query and Mutation roots, and the extensions that guard them."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import Info
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
+from lineage_catalog.settings import Settings
+from lineage_catalog.store import catalog
+
+
+@strawberry.type
+class CatalogStats:
+    """How many nodes of each main kind the catalog holds."""
+
+    datasets: int
+    dataset_versions: int
+    features: int
+    code_commits: int
+    runs: int
+    models: int
+    model_versions: int
+    deployments: int
+    predictions: int
+    people: int
+    teams: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Node counts per kind.")
+    async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
+        stats = await catalog.catalog_stats(info.context.graph)
+        return CatalogStats(**{f: getattr(stats, f) for f in stats.__slots__})
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with its guards: depth, token and alias limits, caches, error masking."""
+    return strawberry.Schema(
+        query=Query,
+        extensions=[
+            OperationObserver,
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxTokensLimiter, max_token_count=5000),
+            partial(MaxAliasesLimiter, max_alias_count=30),
+            partial(ParserCache, maxsize=256),
+            partial(ValidationCache, maxsize=256),
+            partial(MaskErrors, should_mask_error=should_mask, error_message="Unexpected error."),
+        ],
+    )
+
+
+SDL_PATH = Path(__file__).resolve().parents[4] / "schema.graphql"
+
+
+def print_sdl(settings: Settings | None = None) -> str:
+    """The schema as SDL, as checked in at schema.graphql."""
+    return build_schema(settings or Settings()).as_str() + "\n"

@@ -1,0 +1,50 @@
+"""Liveness, readiness (with the database) and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from lineage_catalog.domain.errors import GraphUnavailableError
+from lineage_catalog.metrics import Metrics
+from lineage_catalog.store.graph import Graph
+
+router = APIRouter()
+
+
+def get_graph(request: Request) -> Graph:
+    graph: Graph = request.app.state.graph
+    return graph
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+GraphDep = Annotated[Graph, Depends(get_graph)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up; says nothing of the database."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(graph: GraphDep) -> JSONResponse:
+    """Ready to serve: Neo4j answers a query. 503 with the reason when it does not."""
+    try:
+        await graph.ping()
+    except GraphUnavailableError as e:
+        return JSONResponse({"status": "unavailable", "reason": str(e)}, status_code=503)
+    return JSONResponse({"status": "ready", "database": graph.database})
+
+
+@router.get("/metrics")
+async def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text exposition."""
+    return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,70 @@
+"""The FastAPI application: GraphQL, REST endpoints, and the lifespan that owns the driver."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from strawberry.fastapi import GraphQLRouter
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.schema import build_schema
+from lineage_catalog.api.rest import health
+from lineage_catalog.api.rest.middleware import RequestIdMiddleware
+from lineage_catalog.metrics import Metrics
+from lineage_catalog.settings import Settings, get_settings
+from lineage_catalog.store.graph import Graph, open_driver
+from lineage_catalog.store.migrations import migrate
+
+log = logging.getLogger("lineage_catalog")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app; its lifespan opens the one Neo4j driver and closes it at shutdown."""
+    settings = settings or get_settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        driver = open_driver(settings)
+        app.state.graph = Graph(
+            driver, database=settings.neo4j_database, observer=metrics.observe_query
+        )
+        if settings.migrate_on_start:
+            try:
+                applied = await migrate(driver, database=settings.neo4j_database)
+                for migration in applied:
+                    log.info("applied migration V%04d %s", migration.version, migration.name)
+            except Exception:
+                # Start anyway: /readyz reports the database and the API recovers
+                # once Neo4j is back; `lineage db migrate` re-runs the migrations.
+                log.exception("migrations could not run at start-up")
+        try:
+            yield
+        finally:
+            await driver.close()
+
+    app = FastAPI(title="lineage-catalog", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = metrics
+
+    async def context_getter(request: Request) -> Context:
+        return Context(
+            graph=request.app.state.graph,
+            settings=settings,
+            metrics=metrics,
+            request_id=request.state.request_id,
+        )
+
+    graphql = GraphQLRouter(
+        build_schema(settings),
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+    app.include_router(graphql, prefix="/graphql")
+    app.include_router(health.router)
+
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)
+    return app

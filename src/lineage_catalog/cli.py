@@ -1,0 +1,166 @@
+"""The `lineage` command: serve the API, run the local Neo4j, migrate, load demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from lineage_catalog import localneo4j
+from lineage_catalog.settings import Settings, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `lineage` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    try:
+        return handler(args, get_settings())
+    except localneo4j.LocalNeo4jError as e:
+        print(f"lineage: {e}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lineage", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API with uvicorn")
+    serve.add_argument("--host", help="default: LINEAGE_HOST (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="default: LINEAGE_PORT (8000)")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="the database: migrations and the local Neo4j")
+    db_commands = db.add_subparsers(required=True, metavar="ACTION")
+    db_commands.add_parser("migrate", help="apply pending migrations").set_defaults(
+        handler=_db_migrate
+    )
+    start = db_commands.add_parser("start", help="start the local Neo4j (Maven, Java 17)")
+    start.add_argument("--port", type=int, help="default: LINEAGE_LOCAL_NEO4J_PORT (7687)")
+    start.set_defaults(handler=_db_start)
+    db_commands.add_parser("stop", help="stop the local Neo4j").set_defaults(handler=_db_stop)
+    db_commands.add_parser("status", help="is the local Neo4j running").set_defaults(
+        handler=_db_status
+    )
+
+    schema = commands.add_parser("schema", help="the GraphQL schema as SDL")
+    schema.add_argument("--write", type=Path, help="write to this file instead of stdout")
+    schema.set_defaults(handler=_schema)
+
+    demo = commands.add_parser("demo", help="demo data")
+    demo_commands = demo.add_subparsers(required=True, metavar="ACTION")
+    load = demo_commands.add_parser("load", help="replace the graph's catalog with demo data")
+    load.add_argument("--seed", type=int, default=7)
+    load.set_defaults(handler=_demo_load)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "lineage_catalog.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def _with_driver(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+    from lineage_catalog.store.graph import open_driver
+
+    async def run() -> int:
+        driver = open_driver(settings)
+        try:
+            return await work(driver)
+        finally:
+            await driver.close()
+
+    return asyncio.run(run())
+
+
+def _db_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.store.migrations import migrate
+
+    async def work(driver: Any) -> int:
+        applied = await migrate(driver, database=settings.neo4j_database)
+        names = ", ".join(f"V{m.version:04d}__{m.name}" for m in applied) or "nothing to apply"
+        print(f"migrations: {names}")
+        return 0
+
+    return _with_driver(settings, work)
+
+
+def _local_dir(settings: Settings) -> Path:
+    return Path(settings.local_neo4j_dir).resolve()
+
+
+def _db_start(args: argparse.Namespace, settings: Settings) -> int:
+    data_dir = _local_dir(settings)
+    running = localneo4j.status(data_dir)
+    if running is not None:
+        print(f"local Neo4j already running: {running.uri} (pid {running.pid})")
+        return 0
+    running = localneo4j.start(
+        data_dir=data_dir,
+        port=args.port or settings.local_neo4j_port,
+        heap=settings.local_neo4j_heap,
+        pagecache_mb=settings.local_neo4j_pagecache_mb,
+    )
+    print(f"local Neo4j ready: {running.uri} (pid {running.pid}, data in {data_dir})")
+    return 0
+
+
+def _db_stop(args: argparse.Namespace, settings: Settings) -> int:
+    running = localneo4j.status(_local_dir(settings))
+    if running is None:
+        print("local Neo4j is not running")
+        return 0
+    localneo4j.stop(running)
+    print(f"local Neo4j stopped (pid {running.pid})")
+    return 0
+
+
+def _db_status(args: argparse.Namespace, settings: Settings) -> int:
+    running = localneo4j.status(_local_dir(settings))
+    if running is None:
+        print("local Neo4j is not running")
+        return 3
+    print(f"local Neo4j running: {running.uri} (pid {running.pid})")
+    return 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.api.graphql.schema import print_sdl
+
+    sdl = print_sdl(settings)
+    if args.write:
+        args.write.write_text(sdl)
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.demo import load_demo
+
+    async def work(driver: Any) -> int:
+        summary = await load_demo(driver, database=settings.neo4j_database, seed=args.seed)
+        print(f"demo data loaded: {summary}")
+        return 0
+
+    return _with_driver(settings, work)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Domain: plain frozen dataclasses and errors; imports no framework."""

@@ -1,0 +1,38 @@
+"""Errors the catalog expects; the API maps each to an error code."""
+
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    """Base of expected errors; `code` is the GraphQL extensions.code."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # graphql-core copies `extensions` of the original error into the response.
+        self.extensions: dict[str, object] = {"code": self.code}
+
+
+class NotFoundError(CatalogError):
+    """A key names nothing of that kind."""
+
+    code = "NOT_FOUND"
+
+
+class BadInputError(CatalogError):
+    """Input that cannot be accepted; `path` names the bad field."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, path: list[str | int] | None = None) -> None:
+        super().__init__(message)
+        self.path = path or []
+        if self.path:
+            self.extensions["field"] = ".".join(str(p) for p in self.path)
+
+
+class GraphUnavailableError(CatalogError):
+    """Neo4j cannot be reached."""
+
+    code = "UNAVAILABLE"

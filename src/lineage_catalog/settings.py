@@ -1,0 +1,47 @@
+"""One settings object for the whole catalog, read from LINEAGE_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration; every field can be set as LINEAGE_<FIELD> (e.g. LINEAGE_NEO4J_URI)."""
+
+    model_config = SettingsConfigDict(env_prefix="LINEAGE_", env_file=".env", extra="ignore")
+
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("neo4j-password")
+    neo4j_database: str = "neo4j"
+    neo4j_max_connection_pool_size: int = Field(default=50, ge=1)
+    neo4j_connection_timeout_s: float = Field(default=5.0, gt=0)
+    # How long a transaction is retried on transient errors (leader switch, deadlock).
+    neo4j_retry_time_s: float = Field(default=5.0, ge=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    migrate_on_start: bool = True
+    graphiql: bool = True
+
+    # Limits that protect the graph from expensive requests.
+    max_traversal_depth: int = Field(default=20, ge=1, le=100)
+    max_query_depth: int = Field(default=15, ge=2)
+    max_page_size: int = Field(default=500, ge=1)
+    default_page_size: int = Field(default=50, ge=1)
+    max_search_results: int = Field(default=100, ge=1)
+
+    # The local Neo4j started from Maven artifacts (scripts/, tests, CI).
+    local_neo4j_port: int = Field(default=7687, ge=1, le=65535)
+    local_neo4j_dir: str = ".local/neo4j"
+    local_neo4j_heap: str = "2g"
+    local_neo4j_pagecache_mb: int = Field(default=512, ge=16)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Store: runs the named .cypher files and turns records into domain objects."""

@@ -1,0 +1,114 @@
+"""The one gateway to Neo4j: named queries, read and write transactions, timing and counting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from lineage_catalog.domain.errors import GraphUnavailableError
+from lineage_catalog.settings import Settings
+from lineage_catalog.store.files import query_text
+
+T = TypeVar("T")
+QueryObserver = Callable[[str, float], None]
+
+
+@dataclass
+class StatementCounter:
+    """Statements sent to Neo4j while this counter is current (one per GraphQL request)."""
+
+    count: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+current_counter: ContextVar[StatementCounter | None] = ContextVar("statement_counter", default=None)
+
+
+def open_driver(settings: Settings) -> AsyncDriver:
+    """The one async driver of a process."""
+    return AsyncGraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_connection_pool_size=settings.neo4j_max_connection_pool_size,
+        connection_timeout=settings.neo4j_connection_timeout_s,
+        max_transaction_retry_time=settings.neo4j_retry_time_s,
+    )
+
+
+class WriteTx:
+    """A write transaction in progress: every statement of one change, committed together."""
+
+    def __init__(self, graph: Graph, tx: AsyncManagedTransaction) -> None:
+        self._graph = graph
+        self._tx = tx
+
+    async def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run graph/queries/<name>.cypher inside this transaction."""
+        return await self._graph._run(self._tx, name, params)
+
+
+class Graph:
+    """Runs named queries against one database, through one driver."""
+
+    def __init__(
+        self, driver: AsyncDriver, *, database: str, observer: QueryObserver | None = None
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self._observer = observer
+
+    async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run one named read query in a read transaction (retried on transient errors)."""
+
+        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+            return await self._run(tx, name, params)
+
+        return await self._session_call(read=True, work=work)
+
+    async def write(self, work: Callable[[WriteTx], Awaitable[T]]) -> T:
+        """Run work in one write transaction: all of it commits, or none of it."""
+
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            return await work(WriteTx(self, tx))
+
+        return await self._session_call(read=False, work=unit)
+
+    async def ping(self) -> None:
+        """Raise GraphUnavailableError unless the database answers a query (no retries)."""
+        try:
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run("RETURN 1 AS ok")
+                await result.consume()
+        except (ServiceUnavailable, SessionExpired, OSError) as e:
+            raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
+
+    async def _session_call(
+        self, *, read: bool, work: Callable[[AsyncManagedTransaction], Awaitable[T]]
+    ) -> T:
+        try:
+            async with self.driver.session(database=self.database) as session:
+                if read:
+                    return await session.execute_read(work)
+                return await session.execute_write(work)
+        except (ServiceUnavailable, SessionExpired, OSError) as e:
+            raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
+
+    async def _run(
+        self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        counter = current_counter.get()
+        if counter is not None:
+            counter.count += 1
+            counter.names.append(name)
+        started = time.perf_counter()
+        result = await tx.run(query_text(name), params)
+        rows = [record.data() async for record in result]
+        if self._observer is not None:
+            self._observer(name, time.perf_counter() - started)
+        return rows
