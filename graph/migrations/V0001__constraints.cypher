@@ -1,20 +1,5 @@
-// One uniqueness constraint per node key. Keys are stable and human-readable;
-// a version key is <key>@<version>.
-CREATE CONSTRAINT person_key IF NOT EXISTS FOR (n:Person) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT team_key IF NOT EXISTS FOR (n:Team) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT service_account_key IF NOT EXISTS FOR (n:ServiceAccount) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT dataset_key IF NOT EXISTS FOR (n:Dataset) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT dataset_version_key IF NOT EXISTS FOR (n:DatasetVersion) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT feature_key IF NOT EXISTS FOR (n:Feature) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT code_commit_key IF NOT EXISTS FOR (n:CodeCommit) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT job_key IF NOT EXISTS FOR (n:Job) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT run_key IF NOT EXISTS FOR (n:Run) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT model_key IF NOT EXISTS FOR (n:Model) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT model_version_key IF NOT EXISTS FOR (n:ModelVersion) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT deployment_key IF NOT EXISTS FOR (n:Deployment) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT prediction_key IF NOT EXISTS FOR (n:Prediction) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT evaluation_key IF NOT EXISTS FOR (n:Evaluation) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT classification_key IF NOT EXISTS FOR (n:Classification) REQUIRE n.key IS UNIQUE;
+// Every catalog node carries :Node and a kind label (:Dataset, :ModelVersion, ...).
+// Its uid is "<Kind>:<key>"; keys are stable and human-readable, a version key is
+// <key>@<version>. One constraint gives every lookup, loader and traversal an index.
+CREATE CONSTRAINT node_uid IF NOT EXISTS FOR (n:Node) REQUIRE n.uid IS UNIQUE;
 CREATE CONSTRAINT audit_event_key IF NOT EXISTS FOR (n:AuditEvent) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT approval_key IF NOT EXISTS FOR (n:Approval) REQUIRE n.key IS UNIQUE;
-CREATE CONSTRAINT monitoring_event_key IF NOT EXISTS FOR (n:MonitoringEvent) REQUIRE n.key IS UNIQUE;

@@ -74,9 +74,13 @@ def build_classpath(launcher_dir: Path) -> str:
     _require_tool("java", "install a Java 17 JDK (e.g. `apt-get install openjdk-17-jdk-headless`)")
     mvn = _require_tool("mvn", "install Maven (e.g. `apt-get install maven`)")
     command = [
-        mvn, "-q", "-B", "compile", "dependency:build-classpath",
+        mvn,
+        "-q",
+        "-B",
+        "compile",
+        "dependency:build-classpath",
         f"-Dmdep.outputFile={classpath_file}",
-    ]  # fmt: skip
+    ]
     result = subprocess.run(command, cwd=launcher_dir, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()[-3000:]
@@ -131,9 +135,17 @@ def start(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file = data_dir / "neo4j.log"
     command = [
-        java, f"-Xmx{heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
-        "-cp", classpath, LAUNCHER_CLASS, str(data_dir / "store"), str(port), str(pagecache_mb),
-    ]  # fmt: skip
+        java,
+        f"-Xmx{heap}",
+        "-XX:+UseG1GC",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-cp",
+        classpath,
+        LAUNCHER_CLASS,
+        str(data_dir / "store"),
+        str(port),
+        str(pagecache_mb),
+    ]
     with log_file.open("w") as log:
         # A session of its own: Ctrl-C in the terminal reaches our stop(), which shuts
         # Neo4j down cleanly, instead of killing the JVM mid-write.
@@ -182,9 +194,11 @@ def status(data_dir: Path) -> RunningNeo4j | None:
         return None
     raw = json.loads(state.read_text())
     running = RunningNeo4j(
-        pid=int(raw["pid"]), port=int(raw["port"]), data_dir=data_dir,
+        pid=int(raw["pid"]),
+        port=int(raw["port"]),
+        data_dir=data_dir,
         log_file=Path(raw["log_file"]),
-    )  # fmt: skip
+    )
     if not _alive(running.pid):
         _clear_state(data_dir)
         return None

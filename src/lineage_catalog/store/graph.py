@@ -38,6 +38,8 @@ def open_driver(settings: Settings) -> AsyncDriver:
         max_connection_pool_size=settings.neo4j_max_connection_pool_size,
         connection_timeout=settings.neo4j_connection_timeout_s,
         max_transaction_retry_time=settings.neo4j_retry_time_s,
+        # Schema notifications (e.g. "label does not exist" on an empty graph) are noise here.
+        notifications_min_severity="OFF",
     )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from strawberry.fastapi import BaseContext
 
+from lineage_catalog.api.graphql.loaders import Loaders
 from lineage_catalog.metrics import Metrics
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph
@@ -20,7 +20,8 @@ class Context(BaseContext):
     settings: Settings
     metrics: Metrics
     request_id: str
-    loaders: dict[str, Any] = field(default_factory=dict)
+    loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         super().__init__()
+        self.loaders = Loaders(self.graph, nested_limit=self.settings.max_page_size)

@@ -49,4 +49,4 @@ class OperationObserver(SchemaExtension):
 def should_mask(error: GraphQLError) -> bool:
     """Mask every error but the expected ones (CatalogError) and GraphQL's own."""
     original = error.original_error
-    return original is not None and not isinstance(original, CatalogError)
+    return original is not None and not isinstance(original, CatalogError | GraphQLError)

@@ -18,6 +18,9 @@ from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
+from lineage_catalog.api.graphql.mutations import Mutation
+from lineage_catalog.api.graphql.queries import Query as CatalogQuery
+from lineage_catalog.api.graphql.types import ALL_NODE_TYPES
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import catalog
 
@@ -40,7 +43,7 @@ class CatalogStats:
 
 
 @strawberry.type
-class Query:
+class Query(CatalogQuery):
     @strawberry.field(description="Node counts per kind.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)
@@ -51,6 +54,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its guards: depth, token and alias limits, caches, error masking."""
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
+        types=ALL_NODE_TYPES,
         extensions=[
             OperationObserver,
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),

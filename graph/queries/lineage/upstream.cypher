@@ -1,0 +1,32 @@
+// Everything upstream of the nodes $uids, at most $depth run-levels back (<= 20):
+// the runs that generated them, what those runs used, transitively; the commits the
+// runs executed; and the lineage edges among them. Breadth-first, one round per level.
+MATCH (start:Node) WHERE start.uid IN $uids
+WITH collect(start) AS starts
+WITH starts, starts AS frontier, [] AS runs, [] AS found
+// @repeat 20
+CALL (frontier) {
+  UNWIND frontier AS f
+  MATCH (f)<-[:GENERATED]-(r:Run)
+  WHERE $depth >= ROUND
+  OPTIONAL MATCH (r)-[:USED]->(u:Node)
+  RETURN collect(DISTINCT r) AS rs, collect(DISTINCT u) AS us
+}
+WITH starts, [u IN us WHERE NOT u IN found] AS frontier, runs + rs AS runs, found + us AS found
+// @end
+CALL (runs) {
+  UNWIND runs AS r
+  RETURN collect(DISTINCT r) AS distinct_runs
+}
+CALL (distinct_runs, found, starts) {
+  UNWIND distinct_runs AS r
+  MATCH (r)-[e:USED|GENERATED|EXECUTED]->(x:Node)
+  WHERE type(e) <> 'GENERATED' OR x IN found OR x IN starts
+  RETURN collect({type: type(e), source: r.uid, target: x.uid}) AS edges,
+         collect(DISTINCT CASE type(e) WHEN 'EXECUTED' THEN x END) AS commits
+}
+WITH distinct_runs, found, commits, edges
+UNWIND distinct_runs + found + commits AS n
+WITH DISTINCT n, edges
+RETURN collect({kind: n.kind, key: n.key, props: properties(n)}) AS nodes,
+       head(collect(edges)) AS edges

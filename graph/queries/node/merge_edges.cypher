@@ -1,0 +1,8 @@
+// Create relationships once (idempotent); $type comes from the fixed enum in code.
+UNWIND $rows AS row
+MATCH (a:Node {uid: row.source})
+MATCH (b:Node {uid: row.target})
+MERGE (a)-[r:$(row.type)]->(b)
+ON CREATE SET r.recorded_at = $now
+SET r += row.props
+RETURN count(r) AS linked

@@ -1,0 +1,52 @@
+"""Per-request DataLoaders: each batches every key of one request into one UNWIND query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from strawberry.dataloader import DataLoader
+
+from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
+from lineage_catalog.store import nodes
+from lineage_catalog.store.graph import Graph
+
+
+class Loaders:
+    """The loaders of one request; `at` is the request's "now" for current links."""
+
+    def __init__(self, graph: Graph, *, nested_limit: int) -> None:
+        self._graph = graph
+        self._nested_limit = nested_limit
+        self.at = datetime.now(UTC)
+        self.node: DataLoader[str, NodeRecord | None] = DataLoader(load_fn=self._load_nodes)
+        self._neighbors: dict[tuple[Rel, bool, Kind | None, bool], DataLoader[str, list[Neighbor]]]
+        self._neighbors = {}
+
+    async def _load_nodes(self, uids: Sequence[str]) -> list[NodeRecord | None]:
+        found = await nodes.nodes_by_uid(self._graph, uids=list(uids))
+        return [found.get(uid) for uid in uids]
+
+    def neighbors(
+        self, rel: Rel, *, outgoing: bool, kind: Kind | None = None, current: bool = False
+    ) -> DataLoader[str, list[Neighbor]]:
+        """Neighbors over rel; `current` keeps only intervals valid now (owners, serving)."""
+        spec = (rel, outgoing, kind, current)
+        loader = self._neighbors.get(spec)
+        if loader is None:
+
+            async def load(uids: Sequence[str]) -> list[list[Neighbor]]:
+                found = await nodes.neighbors(
+                    self._graph,
+                    uids=list(uids),
+                    rel=rel,
+                    outgoing=outgoing,
+                    kind=kind,
+                    at=self.at if current else None,
+                    limit=self._nested_limit,
+                )
+                return [found.get(uid, []) for uid in uids]
+
+            loader = DataLoader(load_fn=load)
+            self._neighbors[spec] = loader
+        return loader

@@ -1,0 +1,482 @@
+"""Mutations: register or update each kind and link them. Idempotent by key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.types import (
+    CatalogNode,
+    CodeCommit,
+    Dataset,
+    DatasetVersion,
+    Deployment,
+    Feature,
+    Job,
+    Model,
+    ModelVersion,
+    Person,
+    Prediction,
+    Run,
+    Team,
+    to_type,
+)
+from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.model import (
+    AGENT_KINDS,
+    Kind,
+    OwnerRole,
+    Rel,
+    RunKind,
+    RunStatus,
+    ServingRole,
+    Stage,
+    check_email,
+    check_key,
+    split_uid,
+    version_key,
+)
+from lineage_catalog.services.registry import Ref, RegisterCommand, link_interval, link_pairs
+from lineage_catalog.services.registry import ref as make_ref
+from lineage_catalog.services.registry import register as register_node
+
+GqlRunKind = strawberry.enum(RunKind, name="RunKind")
+GqlRunStatus = strawberry.enum(RunStatus, name="RunStatus")
+GqlStage = strawberry.enum(Stage, name="Stage")
+GqlServingRole = strawberry.enum(ServingRole, name="ServingRole")
+GqlOwnerRole = strawberry.enum(OwnerRole, name="OwnerRole")
+
+ENTITY_KINDS = frozenset(
+    {Kind.DATASET_VERSION, Kind.FEATURE, Kind.MODEL_VERSION, Kind.EVALUATION, Kind.PREDICTION}
+)
+
+
+@strawberry.input
+class PersonInput:
+    email: str
+    name: str | None = None
+    handle: str | None = None
+    teams: list[str] | None = strawberry.field(default=None, description="Team keys.")
+
+
+@strawberry.input
+class NamedInput:
+    """Teams, service accounts, jobs and classifications: a key, a name, a description."""
+
+    key: str
+    name: str | None = None
+    description: str | None = None
+
+
+@strawberry.input
+class DatasetInput:
+    key: str
+    name: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+    platform: str | None = None
+    location: str | None = None
+
+
+@strawberry.input
+class SchemaFieldInput:
+    name: str
+    type: str | None = None
+    description: str | None = None
+
+
+@strawberry.input
+class DatasetVersionInput:
+    dataset: str
+    version: str
+    content_hash: str | None = None
+    location: str | None = None
+    row_count: int | None = None
+    schema: list[SchemaFieldInput] | None = None
+    created_at: datetime | None = None
+
+
+@strawberry.input
+class FeatureInput:
+    key: str
+    name: str | None = None
+    description: str | None = None
+    dtype: str | None = None
+    tags: list[str] | None = None
+
+
+@strawberry.input
+class CodeCommitInput:
+    repo: str
+    sha: str
+    message: str | None = None
+    authored_at: datetime | None = None
+    author: str | None = strawberry.field(default=None, description="Author's email.")
+
+
+@strawberry.input
+class RunInput:
+    run_id: str
+    job: str
+    run_kind: GqlRunKind  # type: ignore[valid-type]
+    status: GqlRunStatus = RunStatus.COMPLETED  # type: ignore[valid-type]
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    parameters: JSON | None = None
+    environment: JSON | None = None
+    code_commit: str | None = strawberry.field(default=None, description="Commit key repo@sha.")
+    triggered_by: strawberry.ID | None = strawberry.field(
+        default=None, description="Person:<email> or ServiceAccount:<key>."
+    )
+    used: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Ids of entity versions read; replaces the previous list."
+    )
+    generated: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Ids of entity versions written; replaces the previous list."
+    )
+
+
+@strawberry.input
+class ModelInput:
+    key: str
+    name: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+
+
+@strawberry.input
+class ModelVersionInput:
+    model: str
+    version: str
+    stage: GqlStage | None = None  # type: ignore[valid-type]
+    artifact_uri: str | None = None
+    metrics: JSON | None = None
+
+
+@strawberry.input
+class DeploymentInput:
+    name: str
+    environment: str
+    endpoint: str | None = None
+    strategy: str | None = None
+
+
+@strawberry.input
+class ServingInput:
+    deployment: str
+    model_version: str
+    role: GqlServingRole  # type: ignore[valid-type]
+    traffic_share: float = 1.0
+    valid_from: datetime
+    valid_to: datetime | None = None
+    reason: str | None = None
+    changed_by: str | None = None
+
+
+@strawberry.input
+class PredictionInput:
+    key: str
+    deployment: str
+    model_version: str
+    time: datetime
+    output: str | None = None
+
+
+@strawberry.input
+class OwnershipInput:
+    owner: strawberry.ID
+    target: strawberry.ID
+    role: GqlOwnerRole  # type: ignore[valid-type]
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+
+def _named(item: NamedInput) -> dict[str, Any]:
+    return {"name": item.name, "description": item.description}
+
+
+def _node_ref(
+    value: str, path: list[str | int], rel: Rel, *, allowed: frozenset[Kind], outgoing: bool = True
+) -> Ref:
+    kind, key = split_uid(value)
+    if kind not in allowed:
+        names = ", ".join(sorted(k.value for k in allowed))
+        raise BadInputError(
+            f"{value!r} is a {kind.value}; expected one of {names}", path=["input", *path]
+        )
+    return make_ref(path, rel, kind, key, outgoing=outgoing)
+
+
+def _json_object(value: Any, path: list[str | int]) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise BadInputError("expected a JSON object", path=path)
+    return value
+
+
+async def _register(info: Info[Context, None], command: RegisterCommand) -> Any:
+    return to_type(await register_node(info.context.graph, command))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Register or update a person (key: email).")
+    async def register_person(self, info: Info[Context, None], input: PersonInput) -> Person:
+        email = check_email(input.email, path=["input", "email"])
+        refs = [
+            make_ref(["teams", i], Rel.MEMBER_OF, Kind.TEAM, t)
+            for i, t in enumerate(input.teams or [])
+        ]
+        replace = frozenset({Rel.MEMBER_OF}) if input.teams is not None else frozenset()
+        props = {"name": input.name, "handle": input.handle, "active": True}
+        return await _register(  # type: ignore[no-any-return]
+            info, RegisterCommand(Kind.PERSON, email, props, refs, replace)
+        )
+
+    @strawberry.mutation
+    async def register_team(self, info: Info[Context, None], input: NamedInput) -> Team:
+        key = check_key(input.key, path=["input", "key"])
+        return await _register(info, RegisterCommand(Kind.TEAM, key, _named(input)))  # type: ignore[no-any-return]
+
+    @strawberry.mutation
+    async def register_service_account(
+        self, info: Info[Context, None], input: NamedInput
+    ) -> CatalogNode:
+        key = check_key(input.key, path=["input", "key"])
+        return await _register(info, RegisterCommand(Kind.SERVICE_ACCOUNT, key, _named(input)))  # type: ignore[no-any-return]
+
+    @strawberry.mutation
+    async def register_classification(
+        self, info: Info[Context, None], input: NamedInput
+    ) -> CatalogNode:
+        key = check_key(input.key, path=["input", "key"])
+        return await _register(info, RegisterCommand(Kind.CLASSIFICATION, key, _named(input)))  # type: ignore[no-any-return]
+
+    @strawberry.mutation
+    async def register_job(self, info: Info[Context, None], input: NamedInput) -> Job:
+        key = check_key(input.key, path=["input", "key"])
+        return await _register(info, RegisterCommand(Kind.JOB, key, _named(input)))  # type: ignore[no-any-return]
+
+    @strawberry.mutation
+    async def register_dataset(self, info: Info[Context, None], input: DatasetInput) -> Dataset:
+        key = check_key(input.key, path=["input", "key"])
+        props = {
+            "name": input.name,
+            "description": input.description,
+            "tags": input.tags,
+            "platform": input.platform,
+            "location": input.location,
+        }
+        return await _register(info, RegisterCommand(Kind.DATASET, key, props))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Register a dataset version (key: <dataset>@<version>).")
+    async def register_dataset_version(
+        self, info: Info[Context, None], input: DatasetVersionInput
+    ) -> DatasetVersion:
+        dataset = check_key(input.dataset, path=["input", "dataset"])
+        key = version_key(dataset, input.version, path=["input", "version"])
+        if input.row_count is not None and input.row_count < 0:
+            raise BadInputError("rowCount cannot be negative", path=["input", "rowCount"])
+        schema = (
+            [{"name": f.name, "type": f.type, "description": f.description} for f in input.schema]
+            if input.schema is not None
+            else None
+        )
+        props = {
+            "version": input.version,
+            "dataset": dataset,
+            "content_hash": input.content_hash,
+            "location": input.location,
+            "row_count": input.row_count,
+            "schema": schema,
+            "created_at": input.created_at,
+        }
+        refs = [make_ref(["dataset"], Rel.VERSION_OF, Kind.DATASET, dataset)]
+        return await _register(info, RegisterCommand(Kind.DATASET_VERSION, key, props, refs))  # type: ignore[no-any-return]
+
+    @strawberry.mutation
+    async def register_feature(self, info: Info[Context, None], input: FeatureInput) -> Feature:
+        key = check_key(input.key, path=["input", "key"])
+        props = {
+            "name": input.name,
+            "description": input.description,
+            "dtype": input.dtype,
+            "tags": input.tags,
+        }
+        return await _register(info, RegisterCommand(Kind.FEATURE, key, props))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Register a commit (key: <repo>@<sha>).")
+    async def register_code_commit(
+        self, info: Info[Context, None], input: CodeCommitInput
+    ) -> CodeCommit:
+        repo = check_key(input.repo, path=["input", "repo"])
+        key = version_key(repo, input.sha, path=["input", "sha"])
+        props = {
+            "repo": repo,
+            "sha": input.sha,
+            "message": input.message,
+            "authored_at": input.authored_at,
+        }
+        refs = []
+        if input.author:
+            email = check_email(input.author, path=["input", "author"])
+            refs.append(make_ref(["author"], Rel.AUTHORED, Kind.PERSON, email, outgoing=False))
+        return await _register(info, RegisterCommand(Kind.CODE_COMMIT, key, props, refs))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Record a run: what it used and generated, its code.")
+    async def record_run(self, info: Info[Context, None], input: RunInput) -> Run:
+        key = check_key(input.run_id, path=["input", "runId"])
+        job = check_key(input.job, path=["input", "job"])
+        if input.started_at and input.ended_at and input.ended_at < input.started_at:
+            raise BadInputError("endedAt is before startedAt", path=["input", "endedAt"])
+        props = {
+            "run_kind": RunKind(input.run_kind).value,
+            "status": RunStatus(input.status).value,
+            "started_at": input.started_at,
+            "ended_at": input.ended_at,
+            "job": job,
+            "parameters": _json_object(input.parameters, ["input", "parameters"]),
+            "environment": _json_object(input.environment, ["input", "environment"]),
+        }
+        refs = [make_ref(["job"], Rel.RUN_OF, Kind.JOB, job)]
+        if input.code_commit:
+            refs.append(make_ref(["codeCommit"], Rel.EXECUTED, Kind.CODE_COMMIT, input.code_commit))
+        if input.triggered_by:
+            refs.append(
+                _node_ref(
+                    input.triggered_by,
+                    ["triggeredBy"],
+                    Rel.TRIGGERED,
+                    allowed=AGENT_KINDS,
+                    outgoing=False,
+                )
+            )
+        replace = set()
+        for name, rel, values in (
+            ("used", Rel.USED, input.used),
+            ("generated", Rel.GENERATED, input.generated),
+        ):
+            if values is None:
+                continue
+            replace.add(rel)
+            refs += [
+                _node_ref(v, [name, i], rel, allowed=ENTITY_KINDS) for i, v in enumerate(values)
+            ]
+        return await _register(  # type: ignore[no-any-return]
+            info, RegisterCommand(Kind.RUN, key, props, refs, frozenset(replace))
+        )
+
+    @strawberry.mutation
+    async def register_model(self, info: Info[Context, None], input: ModelInput) -> Model:
+        key = check_key(input.key, path=["input", "key"])
+        props = {"name": input.name, "description": input.description, "tags": input.tags}
+        return await _register(info, RegisterCommand(Kind.MODEL, key, props))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Register a model version (key: <model>@<version>).")
+    async def register_model_version(
+        self, info: Info[Context, None], input: ModelVersionInput
+    ) -> ModelVersion:
+        model = check_key(input.model, path=["input", "model"])
+        key = version_key(model, input.version, path=["input", "version"])
+        props = {
+            "version": input.version,
+            "model": model,
+            "stage": Stage(input.stage).value if input.stage else None,
+            "artifact_uri": input.artifact_uri,
+            "metrics": _json_object(input.metrics, ["input", "metrics"]),
+        }
+        refs = [make_ref(["model"], Rel.VERSION_OF, Kind.MODEL, model)]
+        return await _register(info, RegisterCommand(Kind.MODEL_VERSION, key, props, refs))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Register a deployment (key: <environment>/<name>).")
+    async def register_deployment(
+        self, info: Info[Context, None], input: DeploymentInput
+    ) -> Deployment:
+        name = check_key(input.name, path=["input", "name"])
+        environment = check_key(input.environment, path=["input", "environment"])
+        props = {
+            "name": name,
+            "environment": environment,
+            "endpoint": input.endpoint,
+            "strategy": input.strategy,
+        }
+        key = f"{environment}/{name}"
+        return await _register(info, RegisterCommand(Kind.DEPLOYMENT, key, props))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Record that a deployment served a model version.")
+    async def record_serving(self, info: Info[Context, None], input: ServingInput) -> Deployment:
+        if not 0.0 <= input.traffic_share <= 1.0:
+            raise BadInputError(
+                "trafficShare must be within [0, 1]", path=["input", "trafficShare"]
+            )
+        source = make_ref(["deployment"], Rel.SERVED, Kind.DEPLOYMENT, input.deployment)
+        target = make_ref(["modelVersion"], Rel.SERVED, Kind.MODEL_VERSION, input.model_version)
+        props = {
+            "role": ServingRole(input.role).value,
+            "traffic_share": input.traffic_share,
+            "valid_to": input.valid_to,
+            "reason": input.reason,
+            "changed_by": input.changed_by,
+        }
+        await link_interval(
+            info.context.graph,
+            rel=Rel.SERVED,
+            source=source,
+            target=target,
+            valid_from=input.valid_from,
+            props=props,
+        )
+        record = await info.context.loaders.node.load(source.target)
+        return to_type(record) if record else None  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def record_prediction(
+        self, info: Info[Context, None], input: PredictionInput
+    ) -> Prediction:
+        key = check_key(input.key, path=["input", "key"])
+        props = {
+            "time": input.time,
+            "output": input.output,
+            "deployment": input.deployment,
+            "model_version": input.model_version,
+        }
+        refs = [
+            make_ref(["deployment"], Rel.MADE_BY, Kind.DEPLOYMENT, input.deployment),
+            make_ref(["modelVersion"], Rel.MADE_BY, Kind.MODEL_VERSION, input.model_version),
+        ]
+        return await _register(info, RegisterCommand(Kind.PREDICTION, key, props, refs))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Record that an agent owns a thing from validFrom on.")
+    async def set_owner(self, info: Info[Context, None], input: OwnershipInput) -> CatalogNode:
+        owner = _node_ref(input.owner, ["owner"], Rel.OWNS, allowed=AGENT_KINDS)
+        target_kind, target_key = split_uid(input.target)
+        target = make_ref(["target"], Rel.OWNS, target_kind, target_key)
+        props = {"role": OwnerRole(input.role).value, "valid_to": input.valid_to}
+        await link_interval(
+            info.context.graph,
+            rel=Rel.OWNS,
+            source=owner,
+            target=target,
+            valid_from=input.valid_from or datetime.now(UTC),
+            props=props,
+        )
+        record = await info.context.loaders.node.load(target.target)
+        return to_type(record)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Classify a node (PII, SENSITIVE, ...).")
+    async def classify(
+        self, info: Info[Context, None], target: strawberry.ID, classifications: list[str]
+    ) -> CatalogNode:
+        kind, key = split_uid(target)
+        source = make_ref(["target"], Rel.CLASSIFIED_AS, kind, key)
+        targets = [
+            make_ref(["classifications", i], Rel.CLASSIFIED_AS, Kind.CLASSIFICATION, c)
+            for i, c in enumerate(classifications)
+        ]
+        await link_pairs(info.context.graph, rel=Rel.CLASSIFIED_AS, source=source, targets=targets)
+        record = await info.context.loaders.node.load(source.target)
+        return to_type(record)  # type: ignore[arg-type]

@@ -1,0 +1,464 @@
+"""GraphQL node types. Each wraps a stored NodeRecord; nested fields go through loaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
+
+
+def prop(name: str) -> Any:
+    """A field read from the node's stored property `name`."""
+
+    def resolve(root: CatalogNode) -> Any:
+        return root.record.props.get(name)
+
+    return strawberry.field(resolver=resolve)
+
+
+@strawberry.interface(description="Any catalog node. `id` is `<Kind>:<key>`.")
+class CatalogNode:
+    id: strawberry.ID
+    key: str
+    record: strawberry.Private[NodeRecord]
+
+    @strawberry.field(description="The node's kind, e.g. DatasetVersion.")
+    def kind(self) -> str:
+        return self.record.kind.value
+
+    @strawberry.field(description="When the catalog first recorded this node.")
+    def recorded_at(self) -> datetime | None:
+        value: datetime | None = self.record.props.get("recorded_at")
+        return value
+
+
+Owner = Annotated["Person | Team | ServiceAccount", strawberry.union("Owner")]
+
+
+@strawberry.type(description="An agent owning a thing, with a role, over [since, until).")
+class Ownership:
+    role: str | None
+    since: datetime | None
+    until: datetime | None
+    owner_record: strawberry.Private[NodeRecord]
+    target_record: strawberry.Private[NodeRecord]
+
+    @strawberry.field
+    def owner(self) -> Owner:
+        return to_type(self.owner_record)  # type: ignore[return-value]
+
+    @strawberry.field
+    def target(self) -> CatalogNode:
+        return to_type(self.target_record)
+
+    @staticmethod
+    def from_edge(*, owner: NodeRecord, target: NodeRecord, edge: dict[str, Any]) -> Ownership:
+        return Ownership(
+            role=edge.get("role"),
+            since=edge.get("valid_from"),
+            until=edge.get("valid_to"),
+            owner_record=owner,
+            target_record=target,
+        )
+
+
+async def _neighbors(
+    info: Info[Context, None],
+    node: NodeRecord,
+    rel: Rel,
+    *,
+    outgoing: bool,
+    kind: Kind | None = None,
+    current: bool = False,
+) -> list[Neighbor]:
+    loader = info.context.loaders.neighbors(rel, outgoing=outgoing, kind=kind, current=current)
+    return await loader.load(node.uid)
+
+
+async def _nodes(
+    info: Info[Context, None],
+    node: NodeRecord,
+    rel: Rel,
+    *,
+    outgoing: bool,
+    kind: Kind | None = None,
+) -> list[CatalogNode]:
+    return [
+        to_type(n.node) for n in await _neighbors(info, node, rel, outgoing=outgoing, kind=kind)
+    ]
+
+
+async def _one(
+    info: Info[Context, None],
+    node: NodeRecord,
+    rel: Rel,
+    *,
+    outgoing: bool,
+    kind: Kind | None = None,
+) -> Any:
+    found = await _nodes(info, node, rel, outgoing=outgoing, kind=kind)
+    return found[0] if found else None
+
+
+async def _parent(info: Info[Context, None], kind: Kind, key: str | None) -> Any:
+    if key is None:
+        return None
+    record = await info.context.loaders.node.load(uid(kind, key))
+    return to_type(record) if record else None
+
+
+async def owners_of(info: Info[Context, None], target: NodeRecord) -> list[Ownership]:
+    """Current owners; a version is owned through its parent (dataset, model)."""
+    anchor = target
+    parent_kind = {Kind.DATASET_VERSION: Kind.DATASET, Kind.MODEL_VERSION: Kind.MODEL}
+    if target.kind in parent_kind:
+        parent_key = str(target.props.get("dataset") or target.props.get("model"))
+        parent = await info.context.loaders.node.load(uid(parent_kind[target.kind], parent_key))
+        if parent is None:
+            return []
+        anchor = parent
+    found = await _neighbors(info, anchor, Rel.OWNS, outgoing=False, current=True)
+    return [Ownership.from_edge(owner=n.node, target=anchor, edge=n.edge) for n in found]
+
+
+async def classifications_of(info: Info[Context, None], node: NodeRecord) -> list[Classification]:
+    """Classifications set on the node itself (propagation along lineage is a separate query)."""
+    found = await _neighbors(info, node, Rel.CLASSIFIED_AS, outgoing=True)
+    return [Classification.from_node(n.node) for n in found]
+
+
+@strawberry.type
+class Person(CatalogNode):
+    """A person (key: email address)."""
+
+    name: str | None = prop("name")
+    handle: str | None = prop("handle")
+    active: bool | None = prop("active")
+
+    @strawberry.field
+    async def teams(self, info: Info[Context, None]) -> list[Team]:
+        return await _nodes(info, self.record, Rel.MEMBER_OF, outgoing=True)  # type: ignore[return-value]
+
+    @strawberry.field(description="What this person owns now (directly).")
+    async def owns(self, info: Info[Context, None]) -> list[Ownership]:
+        found = await _neighbors(info, self.record, Rel.OWNS, outgoing=True, current=True)
+        return [Ownership.from_edge(owner=self.record, target=n.node, edge=n.edge) for n in found]
+
+
+@strawberry.type
+class Team(CatalogNode):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+
+    @strawberry.field
+    async def members(self, info: Info[Context, None]) -> list[Person]:
+        return await _nodes(info, self.record, Rel.MEMBER_OF, outgoing=False)  # type: ignore[return-value]
+
+    @strawberry.field(description="What this team owns now.")
+    async def owns(self, info: Info[Context, None]) -> list[Ownership]:
+        found = await _neighbors(info, self.record, Rel.OWNS, outgoing=True, current=True)
+        return [Ownership.from_edge(owner=self.record, target=n.node, edge=n.edge) for n in found]
+
+
+@strawberry.type(description="An automated actor: scheduler, CI, monitor.")
+class ServiceAccount(CatalogNode):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+
+
+@strawberry.type
+class Classification(CatalogNode):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+
+    @staticmethod
+    def from_node(node: NodeRecord) -> Classification:
+        return Classification(id=strawberry.ID(node.uid), key=node.key, record=node)
+
+
+@strawberry.type
+class SchemaField:
+    name: str
+    type: str | None
+    description: str | None
+
+
+@strawberry.type
+class Dataset(CatalogNode):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+    tags: list[str] | None = prop("tags")
+    platform: str | None = prop("platform")
+    location: str | None = prop("location")
+
+    @strawberry.field(description="Versions, newest recorded first.")
+    async def versions(self, info: Info[Context, None]) -> list[DatasetVersion]:
+        return await _nodes(info, self.record, Rel.VERSION_OF, outgoing=False)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
+        return await owners_of(info, self.record)
+
+    @strawberry.field
+    async def classifications(self, info: Info[Context, None]) -> list[Classification]:
+        return await classifications_of(info, self.record)
+
+
+@strawberry.interface(description="An entity in lineage: generated and used by runs.")
+class Entity(CatalogNode):
+    @strawberry.field(description="The run that generated this version.")
+    async def generated_by(self, info: Info[Context, None]) -> Run | None:
+        return await _one(info, self.record, Rel.GENERATED, outgoing=False)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Runs that used this version.")
+    async def used_by(self, info: Info[Context, None]) -> list[Run]:
+        return await _nodes(info, self.record, Rel.USED, outgoing=False)  # type: ignore[return-value]
+
+    @strawberry.field(description="Current owners (of the parent, for versions).")
+    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
+        return await owners_of(info, self.record)
+
+
+@strawberry.type
+class DatasetVersion(Entity):
+    version: str | None = prop("version")
+    content_hash: str | None = prop("content_hash")
+    location: str | None = prop("location")
+    row_count: int | None = prop("row_count")
+    created_at: datetime | None = prop("created_at")
+
+    @strawberry.field
+    def schema(self) -> list[SchemaField]:
+        fields = self.record.props.get("schema") or []
+        return [
+            SchemaField(
+                name=f.get("name", ""), type=f.get("type"), description=f.get("description")
+            )
+            for f in fields
+        ]
+
+    @strawberry.field
+    async def dataset(self, info: Info[Context, None]) -> Dataset | None:
+        return await _parent(info, Kind.DATASET, self.record.props.get("dataset"))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Classifications of this version and of its dataset.")
+    async def classifications(self, info: Info[Context, None]) -> list[Classification]:
+        own = await classifications_of(info, self.record)
+        dataset = await _parent(info, Kind.DATASET, self.record.props.get("dataset"))
+        inherited = await classifications_of(info, dataset.record) if dataset else []
+        seen: dict[str, Classification] = {c.key: c for c in [*own, *inherited]}
+        return list(seen.values())
+
+
+@strawberry.type
+class Feature(Entity):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+    dtype: str | None = prop("dtype")
+    tags: list[str] | None = prop("tags")
+
+    @strawberry.field
+    async def classifications(self, info: Info[Context, None]) -> list[Classification]:
+        return await classifications_of(info, self.record)
+
+
+@strawberry.type
+class CodeCommit(CatalogNode):
+    repo: str | None = prop("repo")
+    sha: str | None = prop("sha")
+    message: str | None = prop("message")
+    authored_at: datetime | None = prop("authored_at")
+
+    @strawberry.field
+    async def author(self, info: Info[Context, None]) -> Person | None:
+        return await _one(info, self.record, Rel.AUTHORED, outgoing=False)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class Job(CatalogNode):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+
+    @strawberry.field
+    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
+        return await owners_of(info, self.record)
+
+
+@strawberry.type(description="An activity: one execution of a job.")
+class Run(CatalogNode):
+    run_kind: str | None = prop("run_kind")
+    status: str | None = prop("status")
+    started_at: datetime | None = prop("started_at")
+    ended_at: datetime | None = prop("ended_at")
+    parameters: JSON | None = prop("parameters")
+    environment: JSON | None = prop("environment")
+
+    @strawberry.field
+    async def job(self, info: Info[Context, None]) -> Job | None:
+        return await _parent(info, Kind.JOB, self.record.props.get("job"))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Entity versions this run read.")
+    async def used(self, info: Info[Context, None]) -> list[CatalogNode]:
+        return await _nodes(info, self.record, Rel.USED, outgoing=True)
+
+    @strawberry.field(description="Entity versions this run wrote.")
+    async def generated(self, info: Info[Context, None]) -> list[CatalogNode]:
+        return await _nodes(info, self.record, Rel.GENERATED, outgoing=True)
+
+    @strawberry.field
+    async def code_commit(self, info: Info[Context, None]) -> CodeCommit | None:
+        return await _one(info, self.record, Rel.EXECUTED, outgoing=True)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The person or service account that triggered the run.")
+    async def triggered_by(self, info: Info[Context, None]) -> Owner | None:
+        return await _one(info, self.record, Rel.TRIGGERED, outgoing=False)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class Model(CatalogNode):
+    name: str | None = prop("name")
+    description: str | None = prop("description")
+    tags: list[str] | None = prop("tags")
+
+    @strawberry.field(description="Versions, newest recorded first.")
+    async def versions(self, info: Info[Context, None]) -> list[ModelVersion]:
+        return await _nodes(info, self.record, Rel.VERSION_OF, outgoing=False)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
+        return await owners_of(info, self.record)
+
+
+@strawberry.type(description="A deployment serving a model version over [validFrom, validTo).")
+class Serving:
+    role: str | None
+    traffic_share: float | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    reason: str | None
+    changed_by: str | None
+    deployment_record: strawberry.Private[NodeRecord]
+    model_version_record: strawberry.Private[NodeRecord]
+
+    @strawberry.field
+    def deployment(self) -> Deployment:
+        return to_type(self.deployment_record)  # type: ignore[return-value]
+
+    @strawberry.field
+    def model_version(self) -> ModelVersion:
+        return to_type(self.model_version_record)  # type: ignore[return-value]
+
+    @staticmethod
+    def from_edge(
+        *, deployment: NodeRecord, model_version: NodeRecord, edge: dict[str, Any]
+    ) -> Serving:
+        return Serving(
+            role=edge.get("role"),
+            traffic_share=edge.get("traffic_share"),
+            valid_from=edge.get("valid_from"),
+            valid_to=edge.get("valid_to"),
+            reason=edge.get("reason"),
+            changed_by=edge.get("changed_by"),
+            deployment_record=deployment,
+            model_version_record=model_version,
+        )
+
+
+@strawberry.type
+class ModelVersion(Entity):
+    version: str | None = prop("version")
+    stage: str | None = prop("stage")
+    artifact_uri: str | None = prop("artifact_uri")
+    metrics: JSON | None = prop("metrics")
+
+    @strawberry.field
+    async def model(self, info: Info[Context, None]) -> Model | None:
+        return await _parent(info, Kind.MODEL, self.record.props.get("model"))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Deployments serving this version now.")
+    async def served_by(self, info: Info[Context, None]) -> list[Serving]:
+        found = await _neighbors(info, self.record, Rel.SERVED, outgoing=False, current=True)
+        return [
+            Serving.from_edge(deployment=n.node, model_version=self.record, edge=n.edge)
+            for n in found
+        ]
+
+
+@strawberry.type
+class Deployment(CatalogNode):
+    name: str | None = prop("name")
+    environment: str | None = prop("environment")
+    endpoint: str | None = prop("endpoint")
+    strategy: str | None = prop("strategy")
+
+    @strawberry.field(description="What serves now: roles and traffic shares.")
+    async def serving(self, info: Info[Context, None]) -> list[Serving]:
+        found = await _neighbors(info, self.record, Rel.SERVED, outgoing=True, current=True)
+        return [
+            Serving.from_edge(deployment=self.record, model_version=n.node, edge=n.edge)
+            for n in found
+        ]
+
+    @strawberry.field(description="Every serving interval, newest first.")
+    async def serving_history(self, info: Info[Context, None]) -> list[Serving]:
+        found = await _neighbors(info, self.record, Rel.SERVED, outgoing=True)
+        return [
+            Serving.from_edge(deployment=self.record, model_version=n.node, edge=n.edge)
+            for n in found
+        ]
+
+    @strawberry.field
+    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
+        return await owners_of(info, self.record)
+
+
+@strawberry.type
+class Prediction(CatalogNode):
+    time: datetime | None = prop("time")
+    output: str | None = prop("output")
+
+    @strawberry.field
+    async def deployment(self, info: Info[Context, None]) -> Deployment | None:
+        return await _parent(info, Kind.DEPLOYMENT, self.record.props.get("deployment"))  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def model_version(self, info: Info[Context, None]) -> ModelVersion | None:
+        key = self.record.props.get("model_version")
+        return await _parent(info, Kind.MODEL_VERSION, key)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class Evaluation(Entity):
+    metrics: JSON | None = prop("metrics")
+    created_at: datetime | None = prop("created_at")
+
+
+_TYPES: dict[Kind, type[CatalogNode]] = {
+    Kind.PERSON: Person,
+    Kind.TEAM: Team,
+    Kind.SERVICE_ACCOUNT: ServiceAccount,
+    Kind.DATASET: Dataset,
+    Kind.DATASET_VERSION: DatasetVersion,
+    Kind.FEATURE: Feature,
+    Kind.CODE_COMMIT: CodeCommit,
+    Kind.JOB: Job,
+    Kind.RUN: Run,
+    Kind.MODEL: Model,
+    Kind.MODEL_VERSION: ModelVersion,
+    Kind.DEPLOYMENT: Deployment,
+    Kind.PREDICTION: Prediction,
+    Kind.EVALUATION: Evaluation,
+    Kind.CLASSIFICATION: Classification,
+}
+ALL_NODE_TYPES = list(_TYPES.values())
+
+
+def to_type(node: NodeRecord) -> CatalogNode:
+    """The GraphQL object of a stored node."""
+    return _TYPES[node.kind](id=strawberry.ID(node.uid), key=node.key, record=node)

@@ -1,0 +1,182 @@
+"""The provenance graph's vocabulary: node kinds, relationship types, identities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from lineage_catalog.domain.errors import BadInputError
+
+
+class Kind(StrEnum):
+    """Node kinds; each is also the node's Neo4j label (a fixed set, never from input)."""
+
+    PERSON = "Person"
+    TEAM = "Team"
+    SERVICE_ACCOUNT = "ServiceAccount"
+    DATASET = "Dataset"
+    DATASET_VERSION = "DatasetVersion"
+    FEATURE = "Feature"
+    CODE_COMMIT = "CodeCommit"
+    JOB = "Job"
+    RUN = "Run"
+    MODEL = "Model"
+    MODEL_VERSION = "ModelVersion"
+    DEPLOYMENT = "Deployment"
+    PREDICTION = "Prediction"
+    EVALUATION = "Evaluation"
+    CLASSIFICATION = "Classification"
+
+
+AGENT_KINDS = frozenset({Kind.PERSON, Kind.TEAM, Kind.SERVICE_ACCOUNT})
+OWNABLE_KINDS = frozenset(
+    {Kind.DATASET, Kind.FEATURE, Kind.JOB, Kind.MODEL, Kind.DEPLOYMENT, Kind.CODE_COMMIT}
+)
+
+
+class Rel(StrEnum):
+    """Relationship types: the lineage vocabulary plus two structural links."""
+
+    USED = "USED"  # (Run)-[:USED]->(entity version)
+    GENERATED = "GENERATED"  # (Run)-[:GENERATED]->(entity version)
+    EXECUTED = "EXECUTED"  # (Run)-[:EXECUTED]->(CodeCommit)
+    VERSION_OF = "VERSION_OF"  # (DatasetVersion|ModelVersion)-[:VERSION_OF]->(Dataset|Model)
+    SERVED = "SERVED"  # (Deployment)-[:SERVED {role, traffic_share, valid_from, valid_to}]->(MV)
+    MADE_BY = "MADE_BY"  # (Prediction)-[:MADE_BY]->(Deployment|ModelVersion)
+    OWNS = "OWNS"  # (agent)-[:OWNS {role, valid_from, valid_to}]->(thing)
+    AUTHORED = "AUTHORED"  # (Person)-[:AUTHORED]->(CodeCommit)
+    TRIGGERED = "TRIGGERED"  # (agent)-[:TRIGGERED]->(Run)
+    CLASSIFIED_AS = "CLASSIFIED_AS"  # (thing)-[:CLASSIFIED_AS]->(Classification)
+    RUN_OF = "RUN_OF"  # (Run)-[:RUN_OF]->(Job)
+    MEMBER_OF = "MEMBER_OF"  # (Person)-[:MEMBER_OF]->(Team)
+
+
+class RunKind(StrEnum):
+    TRANSFORMATION = "transformation"
+    TRAINING = "training"
+    EVALUATION = "evaluation"
+    INFERENCE_BATCH = "inference_batch"
+    OTHER = "other"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+class Stage(StrEnum):
+    REGISTERED = "registered"
+    STAGING = "staging"
+    PRODUCTION = "production"
+    ARCHIVED = "archived"
+
+
+class ServingRole(StrEnum):
+    CHAMPION = "champion"
+    CHALLENGER = "challenger"
+    SHADOW = "shadow"
+    CANARY = "canary"
+
+
+class OwnerRole(StrEnum):
+    TECHNICAL_OWNER = "technical_owner"
+    BUSINESS_OWNER = "business_owner"
+    STEWARD = "steward"
+
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+\-]{0,199}$")
+_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def uid(kind: Kind, key: str) -> str:
+    """The graph-wide identity of a node: "<Kind>:<key>"."""
+    return f"{kind.value}:{key}"
+
+
+def split_uid(value: str, *, path: list[str | int] | None = None) -> tuple[Kind, str]:
+    """The kind and key of a uid; BadInputError when it is not one."""
+    kind, sep, key = value.partition(":")
+    try:
+        if sep and key:
+            return Kind(kind), key
+    except ValueError:
+        pass
+    raise BadInputError(
+        f"{value!r} is not a node id (expected <Kind>:<key>, e.g. Dataset:loans-raw)",
+        path=path or ["id"],
+    )
+
+
+def check_key(key: str, *, path: list[str | int]) -> str:
+    """A valid human-readable key, or BadInputError naming the field."""
+    if not _KEY.match(key) or "@" in key:
+        raise BadInputError(
+            f"{key!r} is not a valid key: letters, digits and . _ - : / + (no @), "
+            "at most 200 characters",
+            path=path,
+        )
+    return key
+
+
+def check_email(key: str, *, path: list[str | int]) -> str:
+    if not _EMAIL.match(key) or len(key) > 200:
+        raise BadInputError(f"{key!r} is not an email address", path=path)
+    return key.lower()
+
+
+def version_key(parent: str, version: str, *, path: list[str | int]) -> str:
+    """The key of a version: "<parent key>@<version>"."""
+    if not _VERSION.match(version):
+        raise BadInputError(
+            f"{version!r} is not a valid version: letters, digits and . _ - +", path=path
+        )
+    return f"{parent}@{version}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """Any catalog node as stored: kind, key and its properties (times as datetimes)."""
+
+    kind: Kind
+    key: str
+    props: dict[str, Any]
+
+    @property
+    def uid(self) -> str:
+        return uid(self.kind, self.key)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.props.get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRecord:
+    """A relationship between two nodes, with its own properties."""
+
+    type: Rel
+    source: str
+    target: str
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbor:
+    """A node reached from another over one relationship."""
+
+    origin: str
+    node: NodeRecord
+    edge: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of nodes in stable key order, and whether more follow."""
+
+    nodes: list[NodeRecord]
+    has_next: bool
+    total: int

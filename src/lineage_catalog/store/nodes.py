@@ -1,0 +1,184 @@
+"""Generic node and relationship access: batch lookups, neighbors, pages, upserts.
+
+Every catalog node is (:Node:<Kind> {uid, kind, key, ...}); maps and lists of maps are
+stored as JSON strings under `<name>_json` (Neo4j properties cannot hold maps).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j.time import Date, DateTime
+
+from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Page, Rel
+from lineage_catalog.store.graph import Graph, WriteTx
+
+_JSON_SUFFIX = "_json"
+_HIDDEN = frozenset({"uid", "kind", "key"})
+
+
+def decode_props(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored properties as Python values: JSON decoded, Neo4j times as datetimes."""
+    props: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in _HIDDEN:
+            continue
+        if name.endswith(_JSON_SUFFIX) and isinstance(value, str):
+            props[name.removesuffix(_JSON_SUFFIX)] = json.loads(value)
+        else:
+            props[name] = native(value)
+    return props
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones; everything else unchanged."""
+    if isinstance(value, DateTime | Date):
+        return value.to_native()
+    return value
+
+
+def encode_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values as storable properties; None (not given) is left out."""
+    stored: dict[str, Any] = {}
+    for name, value in props.items():
+        if value is None:
+            continue
+        if isinstance(value, dict) or (
+            isinstance(value, list) and any(isinstance(v, dict) for v in value)
+        ):
+            stored[name + _JSON_SUFFIX] = json.dumps(value, sort_keys=True, default=str)
+        else:
+            stored[name] = value
+    if "tags" in stored:
+        stored["tag_text"] = " ".join(stored["tags"])
+    return stored
+
+
+def to_node(row: Mapping[str, Any]) -> NodeRecord:
+    """A query row with kind, key and props as a NodeRecord."""
+    return NodeRecord(kind=Kind(row["kind"]), key=row["key"], props=decode_props(row["props"]))
+
+
+async def nodes_by_uid(graph: Graph, *, uids: list[str]) -> dict[str, NodeRecord]:
+    """The nodes that exist among uids, by uid (one statement)."""
+    rows = await graph.read("node/nodes_by_uid", uids=uids)
+    return {row["uid"]: to_node(row) for row in rows}
+
+
+async def neighbors(
+    graph: Graph,
+    *,
+    uids: list[str],
+    rel: Rel,
+    outgoing: bool,
+    kind: Kind | None = None,
+    at: datetime | None = None,
+    limit: int = 500,
+) -> dict[str, list[Neighbor]]:
+    """For each uid, its neighbors over rel (one statement for all uids)."""
+    rows = await graph.read(
+        "node/out_neighbors" if outgoing else "node/in_neighbors",
+        uids=uids,
+        type=rel.value,
+        kind=kind.value if kind else None,
+        at=at,
+        limit=limit,
+    )
+    found: dict[str, list[Neighbor]] = defaultdict(list)
+    for row in rows:
+        edge = {k: native(v) for k, v in row["edge"].items()}
+        found[row["origin"]].append(Neighbor(origin=row["origin"], node=to_node(row), edge=edge))
+    return found
+
+
+async def page_by_kind(
+    graph: Graph,
+    *,
+    kind: Kind,
+    after: str,
+    limit: int,
+    equals: Mapping[str, Any] | None = None,
+    tag: str | None = None,
+    classification: str | None = None,
+    parent: str | None = None,
+) -> Page:
+    """Nodes of one kind in key order, after a key, with filters (two statements)."""
+    params: dict[str, Any] = {
+        "kind": kind.value,
+        "equals": dict(equals or {}),
+        "tag": tag,
+        "classification": classification,
+        "parent": parent,
+    }
+    rows = await graph.read("node/page_by_kind", after=after, limit=limit, **params)
+    (count,) = await graph.read("node/count_by_kind", **params)
+    nodes = [to_node(row) for row in rows]
+    return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=int(count["total"]))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def missing_uids(tx: WriteTx, *, uids: Iterable[str]) -> list[str]:
+    """Which uids name no node, checked inside the write's transaction."""
+    rows = await tx.run("node/missing_uids", uids=sorted(set(uids)))
+    return [row["uid"] for row in rows]
+
+
+async def upsert_nodes(
+    tx: WriteTx, *, kind: Kind, rows: list[tuple[str, Mapping[str, Any]]]
+) -> list[NodeRecord]:
+    """Create or update nodes of one kind from (key, props); returns them as stored."""
+    payload = [
+        {"uid": f"{kind.value}:{key}", "kind": kind.value, "key": key, "props": encode_props(p)}
+        for key, p in rows
+    ]
+    stored = await tx.run("node/upsert_nodes", rows=payload, now=now())
+    return [to_node(row) for row in stored]
+
+
+async def link(
+    tx: WriteTx,
+    *,
+    rel: Rel,
+    pairs: Iterable[tuple[str, str]],
+    props: Mapping[str, Any] | None = None,
+) -> int:
+    """Create (source)-[rel]->(target) once for each pair of uids."""
+    rows = [
+        {"source": s, "target": t, "type": rel.value, "props": encode_props(props or {})}
+        for s, t in pairs
+    ]
+    if not rows:
+        return 0
+    (result,) = await tx.run("node/merge_edges", rows=rows, now=now())
+    return int(result["linked"])
+
+
+async def link_interval(
+    tx: WriteTx, *, rel: Rel, source: str, target: str, props: Mapping[str, Any]
+) -> int:
+    """Create (source)-[rel {valid_from, ...}]->(target), one per valid_from."""
+    stored = encode_props(props)
+    row = {
+        "source": source,
+        "target": target,
+        "type": rel.value,
+        "valid_from": stored.pop("valid_from"),
+        "props": stored,
+    }
+    (result,) = await tx.run("node/merge_interval_edges", rows=[row], now=now())
+    return int(result["linked"])
+
+
+async def unlink_except(tx: WriteTx, *, source: str, rel: Rel, keep: list[str]) -> int:
+    """Remove rel links from source to anything not in keep (replace a list field)."""
+    (result,) = await tx.run(
+        "node/delete_out_edges_except", source=source, type=rel.value, keep=keep
+    )
+    return int(result["deleted"])

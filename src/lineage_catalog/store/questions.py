@@ -1,0 +1,119 @@
+"""The catalog's questions, each one purpose-built query: trace, reproducibility, ownership,
+production view, search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lineage_catalog.domain.model import EdgeRecord, Kind, NodeRecord, Rel
+from lineage_catalog.store.graph import Graph
+from lineage_catalog.store.nodes import native, to_node
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """Everything upstream of some nodes: runs, entity versions, commits, and the edges."""
+
+    nodes: list[NodeRecord]
+    edges: list[EdgeRecord]
+
+
+async def upstream(graph: Graph, *, uids: list[str], depth: int) -> Upstream:
+    """Runs, inputs and commits upstream of uids, up to depth run-levels (one statement)."""
+    rows = await graph.read("lineage/upstream", uids=uids, depth=depth)
+    if not rows:
+        return Upstream(nodes=[], edges=[])
+    (row,) = rows
+    nodes = sorted((to_node(n) for n in row["nodes"]), key=lambda n: (n.kind, n.key))
+    edges = [
+        EdgeRecord(type=Rel(e["type"]), source=e["source"], target=e["target"], props={})
+        for e in row["edges"] or []
+    ]
+    edges.sort(key=lambda e: (e.source, e.type, e.target))
+    return Upstream(nodes=nodes, edges=edges)
+
+
+@dataclass(frozen=True, slots=True)
+class Reproducibility:
+    model_version: NodeRecord
+    run: NodeRecord | None
+    commit: NodeRecord | None
+    inputs: list[NodeRecord]
+
+
+async def reproducibility(graph: Graph, *, uid: str) -> Reproducibility | None:
+    """What it takes to rebuild a model version: its training run, commit and inputs."""
+    rows = await graph.read("questions/reproducibility", uid=uid)
+    if not rows:
+        return None
+    (row,) = rows
+    return Reproducibility(
+        model_version=to_node(row["model_version"]),
+        run=to_node(row["run"]) if row["run"] else None,
+        commit=to_node(row["commit"]) if row["commit"] else None,
+        inputs=[to_node(n) for n in row["inputs"]],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    owner: NodeRecord
+    target: NodeRecord
+    edge: dict[str, Any]
+
+
+async def owned_by(graph: Graph, *, owner: str, include_teams: bool, at: datetime) -> list[Owned]:
+    """What owner owns at `at` (and, for a person, optionally what their teams own)."""
+    rows = await graph.read("questions/owned_by", owner=owner, include_teams=include_teams, at=at)
+    return [
+        Owned(
+            owner=to_node(
+                {"kind": r["owner_kind"], "key": r["owner_key"], "props": r["owner_props"]}
+            ),
+            target=to_node(r),
+            edge={k: native(v) for k, v in r["edge"].items()},
+        )
+        for r in rows
+    ]
+
+
+async def unowned(
+    graph: Graph, *, kinds: Sequence[Kind], after: str, limit: int, at: datetime
+) -> tuple[list[NodeRecord], bool]:
+    """Things of kinds with no owner at `at`, in uid order; and whether more follow."""
+    rows = await graph.read(
+        "questions/unowned", kinds=[k.value for k in kinds], after=after, limit=limit, at=at
+    )
+    found = [to_node(r) for r in rows]
+    return found[:limit], len(found) > limit
+
+
+async def production_view(graph: Graph, *, at: datetime) -> list[NodeRecord]:
+    """Deployments serving something at `at`."""
+    return [to_node(r) for r in await graph.read("questions/production_view", at=at)]
+
+
+async def search(
+    graph: Graph,
+    *,
+    text: str | None,
+    kinds: Sequence[Kind],
+    tag: str | None,
+    classification: str | None,
+    limit: int,
+) -> list[tuple[NodeRecord, float]]:
+    """Entities matching a Lucene query and/or a tag and classification, best first."""
+    params: dict[str, Any] = {
+        "kinds": [k.value for k in kinds],
+        "tag": tag,
+        "classification": classification,
+        "limit": limit,
+    }
+    if text:
+        rows = await graph.read("questions/search_text", text=text, **params)
+    else:
+        rows = await graph.read("questions/search_facets", **params)
+    return [(to_node(r), float(r["score"])) for r in rows]
