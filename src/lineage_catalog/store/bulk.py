@@ -7,20 +7,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage_catalog.domain.model import Kind, Rel, uid
+from lineage_catalog.domain.model import Kind, NodeRecord, Rel
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import encode_props, now
 
-
-@dataclass(frozen=True, slots=True)
-class NodeRow:
-    kind: Kind
-    key: str
-    props: dict[str, Any]
-
-    @property
-    def uid(self) -> str:
-        return uid(self.kind, self.key)
+# A node to load is a node as stored: kind, key and properties.
+NodeRow = NodeRecord
 
 
 @dataclass(frozen=True, slots=True)
