@@ -14,6 +14,7 @@ from neo4j import Driver, GraphDatabase
 from lineage_catalog import localneo4j
 from lineage_catalog.app import create_app
 from lineage_catalog.settings import Settings
+from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import open_driver
 from lineage_catalog.store.migrations import migrate
 
@@ -61,12 +62,8 @@ async def _migrate(settings: Settings) -> None:
 @pytest.fixture
 def clean_graph(driver: Driver, settings: Settings) -> Driver:
     """The graph emptied of everything but the migration records."""
-    # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
     with driver.session(database=settings.neo4j_database) as session:
-        session.run(
-            "MATCH (n) WHERE NOT n:SchemaMigration CALL (n) { DETACH DELETE n } "
-            "IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
+        session.run(query_text("admin/wipe_catalog")).consume()
     return driver
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -74,10 +75,7 @@ def test_healthz_and_readyz(client: TestClient) -> None:
     assert ready.json()["status"] == "ready"
 
 
-def test_readyz_is_503_with_a_reason_after_neo4j_stops(tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+def test_readyz_is_503_with_a_reason_after_neo4j_stops(tmp_path: Path) -> None:
     running = localneo4j.start(data_dir=tmp_path, port=localneo4j.free_port(), heap="512m")
     try:
         settings = Settings(
@@ -134,4 +132,4 @@ def test_local_neo4j_refuses_a_taken_port() -> None:
         sock.listen()
         port = sock.getsockname()[1]
         with pytest.raises(localneo4j.LocalNeo4jError, match=f"port {port} .* already taken"):
-            localneo4j.start(data_dir=__import__("pathlib").Path("/tmp/unused"), port=port)
+            localneo4j.start(data_dir=Path("/tmp/unused"), port=port)

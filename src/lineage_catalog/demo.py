@@ -28,12 +28,6 @@ from lineage_catalog.store.graph import Graph
 DEFAULT_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 SNAPSHOTS = 6  # monthly snapshots of each raw source, the last one two months before `now`
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Auto-commit and batched: a benchmark graph (a million predictions) is too big for one
-# transaction, and CALL ... IN TRANSACTIONS cannot run inside a managed one.
-_WIPE = (
-    "MATCH (n) WHERE NOT n:SchemaMigration CALL (n) { DETACH DELETE n } "
-    "IN TRANSACTIONS OF 10000 ROWS"
-)
 # Shared by every MADE_BY edge (rows are never mutated): saves ~130 MB per million predictions.
 _NO_PROPS: dict[str, Any] = {}
 SCHEDULER = uid(Kind.SERVICE_ACCOUNT, "airflow-scheduler")
@@ -563,9 +557,7 @@ async def load_catalog(
     graph: Graph, catalog: GeneratedCatalog, *, batch_size: int = 10_000
 ) -> None:
     """Replace every node but the migration records with the catalog's rows."""
-    async with graph.driver.session(database=graph.database) as session:
-        result = await session.run(_WIPE)
-        await result.consume()
+    await graph.run_batched("admin/wipe_catalog")
     await load_rows(graph, nodes=catalog.nodes, edges=catalog.edges, batch_size=batch_size)
 
 

@@ -81,6 +81,20 @@ class Graph:
 
         return await self._session_call(read=False, work=unit)
 
+    async def run_batched(self, name: str, /, **params: Any) -> None:
+        """Run a named `CALL ... IN TRANSACTIONS` statement, which needs an auto-commit
+        transaction: it commits batch by batch, so only use it for idempotent bulk work."""
+        counter = current_counter.get()
+        if counter is not None:
+            counter.count += 1
+            counter.names.append(name)
+        try:
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run(query_text(name), params)
+                await result.consume()
+        except (ServiceUnavailable, SessionExpired, OSError) as e:
+            raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
+
     async def ping(self) -> None:
         """Raise GraphUnavailableError unless the database answers a query (no retries)."""
         try:

@@ -196,8 +196,11 @@ class OwnershipInput:
     valid_to: datetime | None = None
 
 
-def _named(item: NamedInput) -> dict[str, Any]:
-    return {"name": item.name, "description": item.description}
+async def _register_keyed(info: Info[Context, None], kind: Kind, item: Any) -> Any:
+    """Register a node whose input is its key plus plain properties named like the fields."""
+    key = check_key(item.key, path=["input", "key"])
+    props = {name: value for name, value in strawberry.asdict(item).items() if name != "key"}
+    return await _register(info, RegisterCommand(kind, key, props))
 
 
 def _node_ref(
@@ -239,39 +242,27 @@ class Mutation:
 
     @strawberry.mutation
     async def register_team(self, info: Info[Context, None], input: NamedInput) -> Team:
-        key = check_key(input.key, path=["input", "key"])
-        return await _register(info, RegisterCommand(Kind.TEAM, key, _named(input)))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.TEAM, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_service_account(
         self, info: Info[Context, None], input: NamedInput
     ) -> CatalogNode:
-        key = check_key(input.key, path=["input", "key"])
-        return await _register(info, RegisterCommand(Kind.SERVICE_ACCOUNT, key, _named(input)))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.SERVICE_ACCOUNT, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_classification(
         self, info: Info[Context, None], input: NamedInput
     ) -> CatalogNode:
-        key = check_key(input.key, path=["input", "key"])
-        return await _register(info, RegisterCommand(Kind.CLASSIFICATION, key, _named(input)))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.CLASSIFICATION, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_job(self, info: Info[Context, None], input: NamedInput) -> Job:
-        key = check_key(input.key, path=["input", "key"])
-        return await _register(info, RegisterCommand(Kind.JOB, key, _named(input)))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.JOB, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_dataset(self, info: Info[Context, None], input: DatasetInput) -> Dataset:
-        key = check_key(input.key, path=["input", "key"])
-        props = {
-            "name": input.name,
-            "description": input.description,
-            "tags": input.tags,
-            "platform": input.platform,
-            "location": input.location,
-        }
-        return await _register(info, RegisterCommand(Kind.DATASET, key, props))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.DATASET, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a dataset version (key: <dataset>@<version>).")
     async def register_dataset_version(
@@ -300,14 +291,7 @@ class Mutation:
 
     @strawberry.mutation
     async def register_feature(self, info: Info[Context, None], input: FeatureInput) -> Feature:
-        key = check_key(input.key, path=["input", "key"])
-        props = {
-            "name": input.name,
-            "description": input.description,
-            "dtype": input.dtype,
-            "tags": input.tags,
-        }
-        return await _register(info, RegisterCommand(Kind.FEATURE, key, props))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.FEATURE, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a commit (key: <repo>@<sha>).")
     async def register_code_commit(
@@ -372,9 +356,7 @@ class Mutation:
 
     @strawberry.mutation
     async def register_model(self, info: Info[Context, None], input: ModelInput) -> Model:
-        key = check_key(input.key, path=["input", "key"])
-        props = {"name": input.name, "description": input.description, "tags": input.tags}
-        return await _register(info, RegisterCommand(Kind.MODEL, key, props))  # type: ignore[no-any-return]
+        return await _register_keyed(info, Kind.MODEL, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a model version (key: <model>@<version>).")
     async def register_model_version(

@@ -28,6 +28,7 @@ from lineage_catalog.api.graphql.types import (
     Prediction,
     Run,
     Team,
+    owners_of,
     to_type,
 )
 from lineage_catalog.domain.errors import BadInputError
@@ -77,8 +78,6 @@ class PredictionTrace:
 
     @strawberry.field(description="Current owners of every upstream thing, by thing.")
     async def owners(self, info: Info[Context, None]) -> list[Ownership]:
-        from lineage_catalog.api.graphql.types import owners_of
-
         things: list[CatalogNode] = [
             *self.dataset_versions,
             *self.features,
