@@ -54,11 +54,20 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", type=Path, help="write to this file instead of stdout")
     schema.set_defaults(handler=_schema)
 
+    load = commands.add_parser("load", help="bulk-load a Parquet or Arrow IPC file")
+    load.add_argument("file", type=Path)
+    load.add_argument("--kind", required=True, choices=[k.value for k in _load_kinds()])
+    load.add_argument("--batch-size", type=int, default=10_000)
+    load.add_argument(
+        "--rejects", type=Path, help="where rejected rows go (default: FILE.rejects.jsonl)"
+    )
+    load.set_defaults(handler=_load)
+
     demo = commands.add_parser("demo", help="demo data")
     demo_commands = demo.add_subparsers(required=True, metavar="ACTION")
-    load = demo_commands.add_parser("load", help="replace the graph's catalog with demo data")
-    load.add_argument("--seed", type=int, default=7)
-    load.set_defaults(handler=_demo_load)
+    demo_load = demo_commands.add_parser("load", help="replace the graph's catalog with demo data")
+    demo_load.add_argument("--seed", type=int, default=7)
+    demo_load.set_defaults(handler=_demo_load)
     return parser
 
 
@@ -149,6 +158,47 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(sdl)
     return 0
+
+
+def _load_kinds() -> list[Any]:
+    from lineage_catalog.ingest.arrow import LoadKind
+
+    return list(LoadKind)
+
+
+def _load(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.domain.errors import CatalogError
+    from lineage_catalog.ingest.arrow import LoadKind
+    from lineage_catalog.services.bulk_load import LoadReport, load, write_rejects
+    from lineage_catalog.store.graph import Graph
+
+    def progress(report: LoadReport) -> None:
+        sys.stderr.write(
+            f"\r{report.kind}: {report.rows:,} rows read, {report.loaded:,} loaded, "
+            f"{len(report.rejects):,} rejected, {report.rows_per_second:,.0f} rows/s"
+        )
+        sys.stderr.flush()
+
+    async def work(driver: Any) -> int:
+        graph = Graph(driver, database=settings.neo4j_database)
+        try:
+            report = await load(graph, source=args.file, kind=LoadKind(args.kind),
+                                batch_size=args.batch_size, progress=progress)  # fmt: skip
+        except CatalogError as e:
+            print(f"lineage load: {e}", file=sys.stderr)
+            return 2
+        sys.stderr.write("\n")
+        rejects = args.rejects or args.file.with_name(args.file.name + ".rejects.jsonl")
+        if report.rejects:
+            write_rejects(report, rejects)
+        print(
+            f"loaded {report.loaded:,} of {report.rows:,} rows in {report.seconds:.1f}s "
+            f"({report.rows_per_second:,.0f} rows/s); {len(report.rejects):,} rejected"
+            + (f", see {rejects}" if report.rejects else "")
+        )
+        return 1 if report.rejects else 0
+
+    return _with_driver(settings, work)
 
 
 def _demo_load(args: argparse.Namespace, settings: Settings) -> int:

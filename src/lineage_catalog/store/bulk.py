@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,33 @@ def _batches(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield rows[start : start + size]
 
 
+async def write_batch(tx: WriteTx, *, nodes: Sequence[NodeRow], edges: Sequence[EdgeRow]) -> None:
+    """Write one batch of nodes and then edges inside the caller's transaction."""
+    stamp = now()
+    by_kind: dict[Kind, list[NodeRow]] = defaultdict(list)
+    for node in nodes:
+        by_kind[node.kind].append(node)
+    for kind, rows in by_kind.items():
+        payload = [
+            {"uid": r.uid, "kind": kind.value, "key": r.key, "props": encode_props(r.props)}
+            for r in rows
+        ]
+        await tx.run("node/bulk_upsert_nodes", rows=payload, now=stamp)
+    plain, intervals = [], []
+    for e in edges:
+        stored = encode_props(e.props)
+        row = {"source": e.source, "target": e.target, "type": e.rel.value, "props": stored}
+        if "valid_from" in stored:
+            row["valid_from"] = stored.pop("valid_from")
+            intervals.append(row)
+        else:
+            plain.append(row)
+    if plain:
+        await tx.run("node/merge_edges", rows=plain, now=stamp)
+    if intervals:
+        await tx.run("node/bulk_merge_interval_edges", rows=intervals, now=stamp)
+
+
 async def load_rows(
     graph: Graph,
     *,
@@ -42,54 +69,20 @@ async def load_rows(
     progress: Progress | None = None,
 ) -> None:
     """Write nodes, then edges, in batches of one transaction each; re-running changes nothing."""
-    by_kind: dict[Kind, list[NodeRow]] = defaultdict(list)
-    for node in nodes:
-        by_kind[node.kind].append(node)
-    for kind, rows in by_kind.items():
-        for batch in _batches(rows, batch_size):
-            payload = [
-                {"uid": r.uid, "kind": kind.value, "key": r.key, "props": encode_props(r.props)}
-                for r in batch
-            ]
-            await graph.write(_statement("node/bulk_upsert_nodes", rows=payload))
-            if progress:
-                progress(kind.value, len(batch))
-
-    plain = [e for e in edges if "valid_from" not in e.props]
-    intervals = [e for e in edges if "valid_from" in e.props]
-    for batch in _batches(plain, batch_size):
-        payload = [
-            {
-                "source": e.source,
-                "target": e.target,
-                "type": e.rel.value,
-                "props": encode_props(e.props),
-            }
-            for e in batch
-        ]
-        await graph.write(_statement("node/merge_edges", rows=payload))
+    for batch in _batches(nodes, batch_size):
+        await graph.write(_batch_work(nodes=batch, edges=()))
         if progress:
-            progress("edges", len(batch))
-    for batch in _batches(intervals, batch_size):
-        payload = []
-        for e in batch:
-            stored = encode_props(e.props)
-            payload.append(
-                {
-                    "source": e.source,
-                    "target": e.target,
-                    "type": e.rel.value,
-                    "valid_from": stored.pop("valid_from"),
-                    "props": stored,
-                }
-            )
-        await graph.write(_statement("node/bulk_merge_interval_edges", rows=payload))
+            progress("nodes", len(batch))
+    for edge_batch in _batches(edges, batch_size):
+        await graph.write(_batch_work(nodes=(), edges=edge_batch))
         if progress:
-            progress("intervals", len(batch))
+            progress("edges", len(edge_batch))
 
 
-def _statement(name: str, **params: Any) -> Callable[[WriteTx], Any]:
+def _batch_work(
+    *, nodes: Sequence[NodeRow], edges: Sequence[EdgeRow]
+) -> Callable[[WriteTx], Awaitable[None]]:
     async def work(tx: WriteTx) -> None:
-        await tx.run(name, now=now(), **params)
+        await write_batch(tx, nodes=nodes, edges=edges)
 
     return work

@@ -1,0 +1,36 @@
+"""Bulk loads over HTTP, for pipelines that cannot run the CLI: an Arrow IPC (or Parquet)
+body, the same loader as `lineage load`."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from lineage_catalog.api.rest.health import GraphDep
+from lineage_catalog.domain.errors import CatalogError
+from lineage_catalog.ingest.arrow import LoadKind
+from lineage_catalog.services.bulk_load import load
+
+router = APIRouter()
+MAX_BODY_BYTES = 512 * 1024 * 1024
+MAX_REJECTS_SHOWN = 1000
+
+
+@router.post("/api/v1/load/{kind}")
+async def load_arrow(kind: LoadKind, request: Request, graph: GraphDep) -> JSONResponse:
+    """Load the body's rows; 200 when all landed, 207 with the rejected rows and reasons."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return JSONResponse({"error": "body larger than 512 MiB: split it"}, status_code=413)
+    try:
+        report = await load(graph, source=io.BytesIO(body), kind=kind)
+    except CatalogError as e:
+        return JSONResponse({"error": str(e)}, status_code=400)
+    rejects = [{"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_REJECTS_SHOWN]]
+    return JSONResponse(
+        {"kind": kind.value, "rows": report.rows, "loaded": report.loaded,
+         "rejected": len(report.rejects), "rejects": rejects},
+        status_code=207 if report.rejects else 200,
+    )  # fmt: skip

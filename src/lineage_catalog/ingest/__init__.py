@@ -1,0 +1,1 @@
+"""Ingestion: OpenLineage events and Arrow/Parquet files."""

@@ -1,0 +1,272 @@
+"""Arrow / Parquet files of entities, edges and prediction logs: read in record batches and
+validate row by row. Pure: no Neo4j here (services/bulk_load.py writes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.model import (
+    Kind,
+    NodeRecord,
+    Rel,
+    RunKind,
+    RunStatus,
+    check_key,
+    split_uid,
+    uid,
+    version_key,
+)
+from lineage_catalog.store.bulk import EdgeRow
+
+
+class LoadKind(StrEnum):
+    """What a file holds; docs/bulk-load.md lists the columns of each kind."""
+
+    PREDICTIONS = "predictions"
+    DATASET_VERSIONS = "dataset_versions"
+    FEATURES = "features"
+    RUNS = "runs"
+    EDGES = "edges"
+
+
+class RowError(ValueError):
+    """A row that cannot be loaded; the message is the reason written to the reject file."""
+
+
+@dataclass
+class ParsedRow:
+    """One valid row: what it writes, and the uids that must already exist."""
+
+    nodes: list[NodeRecord] = field(default_factory=list)
+    edges: list[EdgeRow] = field(default_factory=list)
+    prediction: dict[str, Any] | None = None
+    refs: list[str] = field(default_factory=list)
+
+
+def read_batches(source: Path | IO[bytes], *, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """Record batches of a Parquet file, an Arrow IPC file or an Arrow IPC stream."""
+    handle = source.open("rb") if isinstance(source, Path) else source
+    try:
+        head = handle.read(6)
+        handle.seek(0)
+        if head[:4] == b"PAR1":
+            yield from pq.ParquetFile(handle).iter_batches(batch_size=batch_size)
+        elif head == b"ARROW1":
+            reader = ipc.open_file(handle)
+            for i in range(reader.num_record_batches):
+                yield from _split(reader.get_batch(i), batch_size)
+        else:
+            for batch in ipc.open_stream(handle):
+                yield from _split(batch, batch_size)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise BadInputError(f"not a Parquet or Arrow IPC file: {e}", path=["file"]) from e
+    finally:
+        if isinstance(source, Path):
+            handle.close()
+
+
+def _split(batch: pa.RecordBatch, size: int) -> Iterator[pa.RecordBatch]:
+    for offset in range(0, batch.num_rows, size):
+        yield batch.slice(offset, size)
+
+
+def _text(row: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = row.get(name)
+    if value is None or value == "":
+        if required:
+            raise RowError(f"{name}: missing")
+        return None
+    if not isinstance(value, str):
+        raise RowError(f"{name}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _key(row: dict[str, Any], name: str) -> str:
+    try:
+        return check_key(_text(row, name) or "", path=[name])
+    except BadInputError as e:
+        raise RowError(f"{name}: {e}") from e
+
+
+def _time(row: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
+    value = row.get(name)
+    if value is None:
+        if required:
+            raise RowError(f"{name}: missing")
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as e:
+            raise RowError(f"{name}: not an ISO-8601 time: {value!r}") from e
+    if not isinstance(value, datetime):
+        raise RowError(f"{name}: expected a timestamp, got {type(value).__name__}")
+    # Naive timestamps are taken as UTC, the convention of most prediction logs.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _json(row: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise RowError(f"{name}: not JSON: {e.msg}") from e
+    if not isinstance(value, dict):
+        raise RowError(f"{name}: expected a JSON object")
+    return value
+
+
+def _int(row: dict[str, Any], name: str) -> int | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RowError(f"{name}: expected a non-negative integer, got {value!r}")
+    return value
+
+
+def _prediction(row: dict[str, Any]) -> ParsedRow:
+    key = _key(row, "key")
+    # References are checked against the graph, so any text will do here.
+    deployment = _text(row, "deployment") or ""
+    model_version = _text(row, "model_version") or ""
+    output = row.get("output")
+    if output is not None and not isinstance(output, str):
+        output = json.dumps(output, sort_keys=True, default=str)
+    deployment_uid = uid(Kind.DEPLOYMENT, deployment)
+    model_version_uid = uid(Kind.MODEL_VERSION, model_version)
+    prediction = {
+        "uid": uid(Kind.PREDICTION, key),
+        "key": key,
+        "time": _time(row, "time", required=True),
+        "output": output,
+        "deployment": deployment,
+        "model_version": model_version,
+        "deployment_uid": deployment_uid,
+        "model_version_uid": model_version_uid,
+    }
+    return ParsedRow(prediction=prediction, refs=[deployment_uid, model_version_uid])
+
+
+def _dataset_version(row: dict[str, Any]) -> ParsedRow:
+    dataset = _key(row, "dataset")
+    version = _text(row, "version") or ""
+    try:
+        key = version_key(dataset, version, path=["version"])
+    except BadInputError as e:
+        raise RowError(f"version: {e}") from e
+    schema = row.get("schema")
+    if isinstance(schema, str):
+        try:
+            schema = json.loads(schema)
+        except json.JSONDecodeError as e:
+            raise RowError(f"schema: not JSON: {e.msg}") from e
+    if schema is not None and not isinstance(schema, list):
+        raise RowError("schema: expected a list of fields")
+    props = {
+        "version": version,
+        "dataset": dataset,
+        "content_hash": _text(row, "content_hash", required=False),
+        "location": _text(row, "location", required=False),
+        "row_count": _int(row, "row_count"),
+        "schema": schema,
+        "created_at": _time(row, "created_at"),
+    }
+    me, parent = uid(Kind.DATASET_VERSION, key), uid(Kind.DATASET, dataset)
+    return ParsedRow(
+        nodes=[NodeRecord(Kind.DATASET_VERSION, key, props)],
+        edges=[EdgeRow(Rel.VERSION_OF, me, parent)],
+        refs=[parent],
+    )
+
+
+def _feature(row: dict[str, Any]) -> ParsedRow:
+    tags = row.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        raise RowError("tags: expected a list of strings")
+    props = {
+        "name": _text(row, "name", required=False),
+        "description": _text(row, "description", required=False),
+        "dtype": _text(row, "dtype", required=False),
+        "tags": tags,
+    }
+    return ParsedRow(nodes=[NodeRecord(Kind.FEATURE, _key(row, "key"), props)])
+
+
+def _run(row: dict[str, Any]) -> ParsedRow:
+    key, job = _key(row, "run_id"), _key(row, "job")
+    try:
+        run_kind = RunKind(row.get("run_kind") or "other").value
+        status = RunStatus(row.get("status") or "completed").value
+    except ValueError as e:
+        raise RowError(f"run_kind/status: {e}") from e
+    started, ended = _time(row, "started_at"), _time(row, "ended_at")
+    if started and ended and ended < started:
+        raise RowError("ended_at: before started_at")
+    props = {
+        "run_kind": run_kind,
+        "status": status,
+        "started_at": started,
+        "ended_at": ended,
+        "job": job,
+        "parameters": _json(row, "parameters"),
+        "environment": _json(row, "environment"),
+    }
+    me = uid(Kind.RUN, key)
+    parsed = ParsedRow(nodes=[NodeRecord(Kind.RUN, key, props)], refs=[uid(Kind.JOB, job)])
+    parsed.edges.append(EdgeRow(Rel.RUN_OF, me, parsed.refs[0]))
+    commit = _text(row, "code_commit", required=False)
+    if commit:
+        parsed.refs.append(uid(Kind.CODE_COMMIT, commit))
+        parsed.edges.append(EdgeRow(Rel.EXECUTED, me, parsed.refs[-1]))
+    return parsed
+
+
+_INTERVAL_RELS = frozenset({Rel.SERVED, Rel.OWNS})
+
+
+def _edge(row: dict[str, Any]) -> ParsedRow:
+    try:
+        rel = Rel(_text(row, "type") or "")
+    except ValueError as e:
+        raise RowError(f"type: unknown relationship {row.get('type')!r}") from e
+    ends = []
+    for name in ("source", "target"):
+        value = _text(row, name) or ""
+        try:
+            split_uid(value, path=[name])
+        except BadInputError as e:
+            raise RowError(f"{name}: {e}") from e
+        ends.append(value)
+    props: dict[str, Any] = {}
+    if rel in _INTERVAL_RELS:
+        props = {
+            "valid_from": _time(row, "valid_from", required=True),
+            "valid_to": _time(row, "valid_to"),
+            "role": _text(row, "role", required=False),
+            "traffic_share": row.get("traffic_share"),
+        }
+    return ParsedRow(edges=[EdgeRow(rel, ends[0], ends[1], props)], refs=ends)
+
+
+PARSERS: dict[LoadKind, Callable[[dict[str, Any]], ParsedRow]] = {
+    LoadKind.PREDICTIONS: _prediction,
+    LoadKind.DATASET_VERSIONS: _dataset_version,
+    LoadKind.FEATURES: _feature,
+    LoadKind.RUNS: _run,
+    LoadKind.EDGES: _edge,
+}

@@ -1,0 +1,136 @@
+"""Bulk loads from Parquet and Arrow IPC: good rows land, bad rows are rejected with reasons,
+and loading again changes nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from lineage_catalog.settings import Settings
+from tests.test_questions import load
+from tests.test_round_trips import layered_lineage
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LINEAGE_NEO4J_URI": settings.neo4j_uri}
+    return subprocess.run(
+        [sys.executable, "-m", "lineage_catalog.cli", *args],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def _graph_state(driver: Driver) -> tuple[int, int, str]:
+    records, _, _ = driver.execute_query(
+        "MATCH (p:Prediction) OPTIONAL MATCH (p)-[r:MADE_BY]->() "
+        "WITH p, count(r) AS rels ORDER BY p.uid "
+        "RETURN count(p) AS n, sum(rels) AS rels, "
+        "  reduce(s = '', x IN collect(p.uid + toString(p.time) + coalesce(p.output, '')) "
+        "         | s + x) AS fingerprint"
+    )
+    row = records[0]
+    return row["n"], row["rels"], row["fingerprint"]
+
+
+def test_parquet_predictions_with_bad_rows(
+    clean_graph: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    load(settings, layered_lineage(width=1, levels=1))  # deployment prod/m, model version m@1
+    good = 2500
+    rows = [
+        {"key": f"p-{i:05d}", "deployment": "prod/m", "model_version": "m@1",
+         "time": T0 + timedelta(seconds=i), "output": json.dumps({"score": i / good})}
+        for i in range(good)
+    ]  # fmt: skip
+    bad = [
+        ({"key": None, "deployment": "prod/m", "model_version": "m@1", "time": T0}, "key: missing"),
+        ({"key": "bad key", "deployment": "prod/m", "model_version": "m@1", "time": T0},
+         "key: "),
+        ({"key": "p-x1", "deployment": "prod/nope", "model_version": "m@1", "time": T0},
+         "unknown reference: Deployment:prod/nope"),
+        ({"key": "p-x2", "deployment": "prod/m", "model_version": "m@9", "time": T0},
+         "unknown reference: ModelVersion:m@9"),
+        ({"key": "p-x3", "deployment": "prod/m", "model_version": "m@1", "time": None},
+         "time: missing"),
+    ]  # fmt: skip
+    # Bad rows spread over different record batches.
+    positions = [3, 1100, 1999, 2001, 2400]
+    table_rows = list(rows)
+    for position, (row, _) in zip(positions, bad, strict=True):
+        table_rows.insert(position, {**row, "output": None})
+    path = tmp_path / "predictions.parquet"
+    pq.write_table(pa.Table.from_pylist(table_rows), path)
+
+    before = _graph_state(clean_graph)
+    first = _cli(settings, "load", str(path), "--kind", "predictions", "--batch-size", "1000")
+    assert first.returncode == 1, first.stderr
+    assert f"loaded {good:,} of {len(table_rows):,} rows" in first.stdout
+    assert "rows/s" in first.stderr  # the progress line
+    rejects = [json.loads(line) for line in (tmp_path / "predictions.parquet.rejects.jsonl")
+               .read_text().splitlines()]  # fmt: skip
+    # Inserted in ascending order, each bad row ends at its position: row = position + 1.
+    assert [r["row"] for r in rejects] == [p + 1 for p in positions]
+    for reject, (_, reason) in zip(rejects, bad, strict=True):
+        assert reject["reason"].startswith(reason), reject
+    state = _graph_state(clean_graph)
+    assert state[:2] == (before[0] + good, before[1] + 2 * good)
+
+    second = _cli(settings, "load", str(path), "--kind", "predictions")
+    assert second.returncode == 1
+    assert _graph_state(clean_graph) == state
+
+
+def test_arrow_ipc_over_http_and_other_kinds(
+    client: TestClient, clean_graph: Driver, settings: Settings
+) -> None:
+    load(settings, layered_lineage(width=1, levels=1))
+
+    def post(kind: str, rows: list[dict[str, object]]) -> tuple[int, dict[str, object]]:
+        sink = io.BytesIO()
+        table = pa.Table.from_pylist(rows)
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        response = client.post(f"/api/v1/load/{kind}", content=sink.getvalue())
+        return response.status_code, response.json()
+
+    status, body = post("features", [
+        {"key": "f.one", "name": "One", "dtype": "float", "tags": ["a"]},
+        {"key": "f two", "name": "bad key", "dtype": "float", "tags": []},
+    ])  # fmt: skip
+    assert status == 207
+    assert body["loaded"] == 1 and body["rejected"] == 1
+    assert body["rejects"][0]["row"] == 2
+
+    status, body = post("dataset_versions", [
+        {"dataset": "d0-0", "version": "v2", "content_hash": "sha256:1", "row_count": 3},
+    ])  # fmt: skip
+    assert (status, body["loaded"]) == (200, 1)
+    status, body = post("runs", [
+        {"run_id": "r-1", "job": "no-such-job", "run_kind": "training"},
+    ])  # fmt: skip
+    assert status == 207 and "Job:no-such-job" in body["rejects"][0]["reason"]
+    status, body = post("edges", [
+        {"type": "CLASSIFIED_AS", "source": "Feature:f.one", "target": "Dataset:d0-0"},
+        {"type": "NOT_A_TYPE", "source": "Feature:f.one", "target": "Dataset:d0-0"},
+    ])  # fmt: skip
+    assert status == 207 and body["loaded"] == 1
+
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (f:Feature {uid: 'Feature:f.one'})-[:CLASSIFIED_AS]->(d:Dataset) "
+        "MATCH (v:DatasetVersion {uid: 'DatasetVersion:d0-0@v2'})-[:VERSION_OF]->(d) "
+        "RETURN f.tags AS tags, v.row_count AS rows"
+    )
+    assert [r.data() for r in records] == [{"tags": ["a"], "rows": 3}]
+
+    assert client.post("/api/v1/load/features", content=b"not arrow").status_code == 400
