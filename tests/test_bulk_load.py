@@ -86,6 +86,14 @@ def test_parquet_predictions_with_bad_rows(
     state = _graph_state(clean_graph)
     assert state[:2] == (before[0] + good, before[1] + 2 * good)
 
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (p:Prediction {key: 'p-00007'})-[:MADE_BY]->(mv:ModelVersion) "
+        "RETURN p.time AS time, p.output AS output, mv.key AS mv"
+    )
+    (stored,) = records
+    assert stored["time"].to_native() == T0 + timedelta(seconds=7)
+    assert (stored["output"], stored["mv"]) == (json.dumps({"score": 7 / good}), "m@1")
+
     second = _cli(settings, "load", str(path), "--kind", "predictions")
     assert second.returncode == 1
     assert _graph_state(clean_graph) == state
@@ -111,6 +119,19 @@ def test_arrow_ipc_over_http_and_other_kinds(
     assert status == 207
     assert body["loaded"] == 1 and body["rejected"] == 1
     assert body["rejects"][0]["row"] == 2
+
+    # Times as ISO strings (not an Arrow timestamp) take the row-by-row path.
+    status, body = post("predictions", [
+        {"key": "s-1", "deployment": "prod/m", "model_version": "m@1",
+         "time": "2026-03-01T12:30:00.250+02:00"},
+        {"key": "s-2", "deployment": "prod/m", "model_version": "m@1", "time": "yesterday"},
+    ])  # fmt: skip
+    assert (status, body["loaded"]) == (207, 1)
+    assert body["rejects"][0]["reason"].startswith("time: not an ISO-8601 time")
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (p:Prediction {key: 's-1'}) RETURN p.time AS t"
+    )
+    assert records[0]["t"].to_native() == datetime(2026, 3, 1, 10, 30, 0, 250000, tzinfo=UTC)
 
     status, body = post("dataset_versions", [
         {"dataset": "d0-0", "version": "v2", "content_hash": "sha256:1", "row_count": 3},

@@ -1,14 +1,17 @@
-// Bulk load of prediction logs: each row a prediction MADE_BY a deployment and a model
-// version (both checked to exist before, in the same transaction). Idempotent by uid.
-UNWIND $rows AS row
-MATCH (d:Node {uid: row.deployment_uid})
-MATCH (mv:Node {uid: row.model_version_uid})
-MERGE (p:Node {uid: row.uid})
-ON CREATE SET p:Prediction, p.kind = 'Prediction', p.key = row.key, p.recorded_at = $now
-SET p.time = row.time, p.output = row.output, p.deployment = row.deployment,
-    p.model_version = row.model_version
-MERGE (p)-[a:MADE_BY]->(d)
-ON CREATE SET a.recorded_at = $now
-MERGE (p)-[b:MADE_BY]->(mv)
-ON CREATE SET b.recorded_at = $now
-RETURN count(*) AS loaded
+// Bulk load of prediction logs, grouped by (deployment, model version) so each group's two
+// nodes are looked up once. Row: [key, time in epoch microseconds, output]. References were
+// checked in the same transaction. Idempotent: a prediction's MADE_BY links are created with
+// it, once; loading it again only rewrites its time and output.
+UNWIND $groups AS g
+MATCH (d:Node {uid: 'Deployment:' + g.deployment})
+MATCH (mv:Node {uid: 'ModelVersion:' + g.model_version})
+UNWIND g.rows AS row
+MERGE (p:Node {uid: 'Prediction:' + row[0]})
+ON CREATE SET p:Prediction, p.kind = 'Prediction', p.key = row[0], p.recorded_at = $now,
+              p.deployment = g.deployment, p.model_version = g.model_version
+SET p.time = datetime.fromepoch(row[1] / 1000000, row[1] % 1000000 * 1000),
+    p.output = row[2]
+WITH p, d, mv
+WHERE NOT EXISTS { (p)-[:MADE_BY]->() }
+CREATE (p)-[:MADE_BY {recorded_at: $now}]->(d), (p)-[:MADE_BY {recorded_at: $now}]->(mv)
+RETURN count(*) AS created

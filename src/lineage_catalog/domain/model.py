@@ -90,6 +90,8 @@ class OwnerRole(StrEnum):
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+\-]{0,199}$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}$")
+# The same rule for vectorized checks of whole Arrow columns.
+KEY_PATTERN = _KEY.pattern
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

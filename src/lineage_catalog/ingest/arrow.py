@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import (
+    KEY_PATTERN,
     Kind,
     NodeRecord,
     Rel,
@@ -50,7 +52,8 @@ class ParsedRow:
 
     nodes: list[NodeRecord] = field(default_factory=list)
     edges: list[EdgeRow] = field(default_factory=list)
-    prediction: dict[str, Any] | None = None
+    # [key, time in epoch microseconds, output, deployment key, model version key]
+    prediction: list[Any] | None = None
     refs: list[str] = field(default_factory=list)
 
 
@@ -147,19 +150,69 @@ def _prediction(row: dict[str, Any]) -> ParsedRow:
     output = row.get("output")
     if output is not None and not isinstance(output, str):
         output = json.dumps(output, sort_keys=True, default=str)
-    deployment_uid = uid(Kind.DEPLOYMENT, deployment)
-    model_version_uid = uid(Kind.MODEL_VERSION, model_version)
-    prediction = {
-        "uid": uid(Kind.PREDICTION, key),
-        "key": key,
-        "time": _time(row, "time", required=True),
-        "output": output,
-        "deployment": deployment,
-        "model_version": model_version,
-        "deployment_uid": deployment_uid,
-        "model_version_uid": model_version_uid,
+    when = _time(row, "time", required=True)
+    assert when is not None
+    micros = (when - _EPOCH) // timedelta(microseconds=1)
+    return ParsedRow(
+        prediction=[key, micros, output, deployment, model_version],
+        refs=[uid(Kind.DEPLOYMENT, deployment), uid(Kind.MODEL_VERSION, model_version)],
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PREDICTION_TYPES = {
+    "key": pa.string(), "deployment": pa.string(), "model_version": pa.string(),
+    "output": pa.string(),
+}  # fmt: skip
+
+
+def predictions_fast(
+    batch: pa.RecordBatch, first_row: int
+) -> tuple[dict[int, ParsedRow], list[tuple[int, str]]] | None:
+    """Predictions validated column by column (a million rows a second), or None when the
+    batch's types are unusual and the row-by-row parser must handle it.
+
+    Times travel to Neo4j as integer microseconds since the epoch: the driver packs
+    Python datetimes about ten times slower than integers.
+    """
+    schema = batch.schema
+    names = set(schema.names)
+    if not {"key", "deployment", "model_version", "time"} <= names:
+        return None
+    if any(n in names and schema.field(n).type != t for n, t in _PREDICTION_TYPES.items()):
+        return None
+    if not pa.types.is_timestamp(schema.field("time").type):
+        return None
+    key, deployment, model_version = batch["key"], batch["deployment"], batch["model_version"]
+    time_type = schema.field("time").type
+    times = batch["time"]
+    if time_type.tz is None:
+        times = pc.assume_timezone(times, "UTC")
+    micros = pc.cast(pc.cast(times, pa.timestamp("us", tz="UTC")), pa.int64()).to_pylist()
+    output = batch["output"].to_pylist() if "output" in names else [None] * batch.num_rows
+    valid_key = pc.fill_null(pc.match_substring_regex(key, KEY_PATTERN), False)
+    problems = [
+        (pc.is_null(key), "key: missing"),
+        (pc.invert(valid_key), "key: not a valid key (letters, digits and . _ - : / + %)"),
+        (pc.is_null(deployment), "deployment: missing"),
+        (pc.is_null(model_version), "model_version: missing"),
+        (pc.is_null(batch["time"]), "time: missing"),
+    ]
+    reasons: dict[int, str] = {}
+    for mask, reason in problems:
+        for index in pc.indices_nonzero(mask).to_pylist():
+            reasons.setdefault(index, reason)
+    keys, deployments = key.to_pylist(), deployment.to_pylist()
+    versions = model_version.to_pylist()
+    parsed = {
+        first_row + i: ParsedRow(
+            prediction=[keys[i], micros[i], output[i], deployments[i], versions[i]],
+            refs=[uid(Kind.DEPLOYMENT, deployments[i]), uid(Kind.MODEL_VERSION, versions[i])],
+        )
+        for i in range(batch.num_rows)
+        if i not in reasons
     }
-    return ParsedRow(prediction=prediction, refs=[deployment_uid, model_version_uid])
+    return parsed, [(first_row + i, reason) for i, reason in sorted(reasons.items())]
 
 
 def _dataset_version(row: dict[str, Any]) -> ParsedRow:

@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
 
-from lineage_catalog.ingest.arrow import PARSERS, LoadKind, ParsedRow, RowError, read_batches
+from lineage_catalog.ingest.arrow import (
+    PARSERS,
+    LoadKind,
+    ParsedRow,
+    RowError,
+    predictions_fast,
+    read_batches,
+)
 from lineage_catalog.store import bulk, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
 
@@ -48,6 +56,15 @@ Progress = Callable[[LoadReport], None]
 def _parse(
     kind: LoadKind, batch: pa.RecordBatch, first_row: int
 ) -> tuple[dict[int, ParsedRow], list[Reject]]:
+    if kind is LoadKind.PREDICTIONS:
+        fast = predictions_fast(batch, first_row)
+        if fast is not None:
+            ok, refused = fast
+            rows = batch.to_pylist() if refused else []
+            values = [rows[n - first_row] for n, _ in refused]
+            return ok, [
+                Reject(row=n, reason=r, values=v) for (n, r), v in zip(refused, values, strict=True)
+            ]
     parsed: dict[int, ParsedRow] = {}
     rejects = []
     parse = PARSERS[kind]
@@ -59,16 +76,28 @@ def _parse(
     return parsed, rejects
 
 
+def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
+    """Prediction rows grouped by (deployment, model version), as load_predictions takes them."""
+    groups: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
+    for key, micros, output, deployment, model_version in rows:
+        groups[(deployment, model_version)].append([key, micros, output])
+    return [
+        {"deployment": deployment, "model_version": model_version, "rows": group}
+        for (deployment, model_version), group in groups.items()
+    ]
+
+
 async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, list[str]]:
     """Write the rows whose references exist; return the others with what they lack."""
+    # Rows of a batch share few references (a handful of deployments): check each once.
     wanted = {ref for row in parsed.values() for ref in row.refs}
     missing = set(await nodes.missing_uids(tx, uids=wanted)) if wanted else set()
     refused = {n: sorted(missing.intersection(r.refs)) for n, r in parsed.items()}
     refused = {n: lacking for n, lacking in refused.items() if lacking}
     good = [row for n, row in parsed.items() if n not in refused]
-    predictions = [row.prediction for row in good if row.prediction is not None]
-    if predictions:
-        await tx.run("bulk/load_predictions", rows=predictions, now=nodes.now())
+    groups = prediction_groups(row.prediction for row in good if row.prediction is not None)
+    if groups:
+        await tx.run("bulk/load_predictions", groups=groups, now=nodes.now())
     batch_nodes = [node for row in good for node in row.nodes]
     batch_edges = [edge for row in good for edge in row.edges]
     if batch_nodes or batch_edges:
