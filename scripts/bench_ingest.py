@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,7 +28,7 @@ import pyarrow.parquet as pq
 from lineage_catalog import localneo4j
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, uid
 from lineage_catalog.ingest.arrow import LoadKind
-from lineage_catalog.services.bulk_load import load, prediction_groups
+from lineage_catalog.services.bulk_load import LoadReport, load, prediction_groups
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.bulk import EdgeRow, load_rows
 from lineage_catalog.store.files import query_text
@@ -53,6 +55,11 @@ def write_parquet(path: Path, rows: int) -> None:
         }
     )
     pq.write_table(table, path, row_group_size=100_000)
+
+
+def _progress(report: LoadReport) -> None:
+    print(f"\r  loader: {report.rows:,} rows, {report.rows_per_second:,.0f} rows/s", end="",
+          flush=True)  # fmt: skip
 
 
 async def setup(graph: Graph) -> None:
@@ -107,7 +114,8 @@ async def main(rows: int, batch_size: int, settings: Settings) -> None:
 
             await setup(graph)
             report = await load(graph, source=path, kind=LoadKind.PREDICTIONS,
-                                batch_size=batch_size)  # fmt: skip
+                                batch_size=batch_size, progress=_progress)  # fmt: skip
+            print()
             assert report.loaded == rows and not report.rejects, report
             loader = report.rows_per_second
 
@@ -121,7 +129,13 @@ async def main(rows: int, batch_size: int, settings: Settings) -> None:
         await driver.close()
 
 
+def _stop_on_sigterm() -> None:
+    # A killed benchmark still stops the Neo4j it started (finally blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 if __name__ == "__main__":
+    _stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=10_000)

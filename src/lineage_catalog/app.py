@@ -11,7 +11,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.schema import build_schema
-from lineage_catalog.api.rest import health, ingest
+from lineage_catalog.api.rest import health, ingest, openlineage
 from lineage_catalog.api.rest.middleware import RequestIdMiddleware
 from lineage_catalog.metrics import Metrics
 from lineage_catalog.settings import Settings, get_settings
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql, prefix="/graphql")
     app.include_router(health.router)
     app.include_router(ingest.router)
+    app.include_router(openlineage.router)
 
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

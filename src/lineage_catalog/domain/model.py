@@ -88,7 +88,7 @@ class OwnerRole(StrEnum):
     STEWARD = "steward"
 
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+\-]{0,199}$")
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+%\-]{0,199}$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}$")
 # The same rule for vectorized checks of whole Arrow columns.
 KEY_PATTERN = _KEY.pattern
@@ -118,7 +118,7 @@ def check_key(key: str, *, path: list[str | int]) -> str:
     """A valid human-readable key, or BadInputError naming the field."""
     if not _KEY.match(key) or "@" in key:
         raise BadInputError(
-            f"{key!r} is not a valid key: letters, digits and . _ - : / + (no @), "
+            f"{key!r} is not a valid key: letters, digits and . _ - : / + % (no @), "
             "at most 200 characters",
             path=path,
         )
