@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -155,3 +156,46 @@ def test_arrow_ipc_over_http_and_other_kinds(
     assert [r.data() for r in records] == [{"tags": ["a"], "rows": 3}]
 
     assert client.post("/api/v1/load/features", content=b"not arrow").status_code == 400
+
+
+def test_a_killed_load_runs_again_to_completion(
+    clean_graph: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    load(settings, layered_lineage(width=1, levels=1))
+    total = 60_000
+    rows = {
+        "key": [f"k-{i:06d}" for i in range(total)],
+        "deployment": ["prod/m"] * total,
+        "model_version": ["m@1"] * total,
+        "time": pa.array([T0 + timedelta(seconds=i) for i in range(total)],
+                         type=pa.timestamp("us", tz="UTC")),
+    }  # fmt: skip
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.table(rows), path)
+    env = {**os.environ, "LINEAGE_NEO4J_URI": settings.neo4j_uri}
+    command = [sys.executable, "-m", "lineage_catalog.cli", "load", str(path),
+               "--kind", "predictions", "--batch-size", "500"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        # Kill it once some batches have landed, long before the end.
+        count = 0
+        for _ in range(600):
+            records, _, _ = clean_graph.execute_query(
+                "MATCH (p:Prediction) WHERE p.key STARTS WITH 'k-' RETURN count(p) AS n"
+            )
+            count = records[0]["n"]
+            if count >= 1000 or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        process.kill()
+    finally:
+        process.wait()
+    assert 0 < count < total, "the load was killed part-way"
+
+    again = _cli(settings, "load", str(path), "--kind", "predictions")
+    assert again.returncode == 0, again.stderr
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (p:Prediction) WHERE p.key STARTS WITH 'k-' "
+        "RETURN count(p) AS n, sum(count { (p)-[:MADE_BY]->() }) AS rels"
+    )
+    assert (records[0]["n"], records[0]["rels"]) == (total, 2 * total)
