@@ -15,7 +15,7 @@ from lineage_catalog.store.nodes import native, to_node
 
 @dataclass(frozen=True, slots=True)
 class Upstream:
-    """Everything upstream of some nodes: runs, entity versions, commits, and the edges."""
+    """A lineage subgraph: runs, entity versions, commits, and the edges among them."""
 
     nodes: list[NodeRecord]
     edges: list[EdgeRecord]
@@ -23,7 +23,15 @@ class Upstream:
 
 async def upstream(graph: Graph, *, uids: list[str], depth: int) -> Upstream:
     """Runs, inputs and commits upstream of uids, up to depth run-levels (one statement)."""
-    rows = await graph.read("lineage/upstream", uids=uids, depth=depth)
+    return _subgraph(await graph.read("lineage/upstream", uids=uids, depth=depth))
+
+
+async def downstream(graph: Graph, *, uids: list[str], depth: int) -> Upstream:
+    """Runs and entity versions downstream of uids, up to depth run-levels (one statement)."""
+    return _subgraph(await graph.read("lineage/downstream", uids=uids, depth=depth))
+
+
+def _subgraph(rows: list[dict[str, Any]]) -> Upstream:
     if not rows:
         return Upstream(nodes=[], edges=[])
     (row,) = rows
@@ -117,3 +125,34 @@ async def search(
     else:
         rows = await graph.read("questions/search_facets", **params)
     return [(to_node(r), float(r["score"])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentPredictions:
+    deployment: NodeRecord
+    model_version: str
+    predictions: int
+    first: datetime | None
+    last: datetime | None
+
+
+async def prediction_impact(
+    graph: Graph, *, model_versions: list[str]
+) -> list[DeploymentPredictions]:
+    """Per deployment that served one of model_versions: how many predictions it made, when."""
+    rows = await graph.read("questions/prediction_impact", model_versions=model_versions)
+    return [
+        DeploymentPredictions(
+            deployment=to_node(r), model_version=r["model_version"],
+            predictions=int(r["predictions"]), first=native(r["first"]), last=native(r["last"]),
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+async def classifications_of(graph: Graph, *, uids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """For each uid: (classification, holder uid) set on it or on its parent."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for row in await graph.read("questions/classifications_of", uids=uids):
+        found.setdefault(row["uid"], []).append((row["classification"], row["holder"]))
+    return found

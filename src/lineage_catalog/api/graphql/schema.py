@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
 from lineage_catalog.api.graphql.mutations import Mutation
@@ -43,7 +44,7 @@ class CatalogStats:
 
 
 @strawberry.type
-class Query(CatalogQuery):
+class Query(CatalogQuery, AnalyticsQuery):
     @strawberry.field(description="Node counts per kind.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)

@@ -1,0 +1,31 @@
+// Everything downstream of the nodes $uids, at most $depth run-levels on (<= 20): the runs
+// that used them, what those runs generated, transitively; and the lineage edges among
+// them. Breadth-first, one round per level (see upstream.cypher).
+MATCH (start:Node) WHERE start.uid IN $uids
+WITH collect(start) AS starts
+WITH starts, starts AS frontier, [] AS runs, [] AS found
+// @repeat 20
+CALL (frontier) {
+  UNWIND frontier AS f
+  MATCH (f)<-[:USED]-(r:Run)
+  WHERE $depth >= ROUND
+  OPTIONAL MATCH (r)-[:GENERATED]->(g:Node)
+  RETURN collect(DISTINCT r) AS rs, collect(DISTINCT g) AS gs
+}
+WITH starts, [g IN gs WHERE NOT g IN found] AS frontier, runs + rs AS runs, found + gs AS found
+// @end
+CALL (runs) {
+  UNWIND runs AS r
+  RETURN collect(DISTINCT r) AS distinct_runs
+}
+CALL (distinct_runs, found, starts) {
+  UNWIND distinct_runs AS r
+  MATCH (r)-[e:USED|GENERATED]->(x:Node)
+  WHERE type(e) = 'GENERATED' OR x IN found OR x IN starts
+  RETURN collect({type: type(e), source: r.uid, target: x.uid}) AS edges
+}
+WITH distinct_runs, found, edges
+UNWIND distinct_runs + found AS n
+WITH DISTINCT n, edges
+RETURN collect({kind: n.kind, key: n.key, props: properties(n)}) AS nodes,
+       head(collect(edges)) AS edges

@@ -1,0 +1,125 @@
+"""Lineage analytics in GraphQL: impact of a dataset version (Q2), classifications
+upstream of a node (Q4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.types import (
+    CatalogNode,
+    DatasetVersion,
+    Deployment,
+    Evaluation,
+    Feature,
+    ModelVersion,
+    Run,
+    to_type,
+)
+from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.model import Kind, NodeRecord, split_uid, uid
+from lineage_catalog.services import lineage
+
+
+def checked_depth(info: Info[Context, None], depth: int | None) -> int:
+    """The requested traversal depth, within [1, LINEAGE_MAX_TRAVERSAL_DEPTH]."""
+    limit = info.context.settings.max_traversal_depth
+    chosen = limit if depth is None else depth
+    if not 1 <= chosen <= limit:
+        raise BadInputError(f"depth must be between 1 and {limit}", path=["depth"])
+    return chosen
+
+
+def _of(records: list[NodeRecord], kind: Kind) -> list[Any]:
+    return [to_type(r) for r in records if r.kind == kind]
+
+
+@strawberry.type(description="Predictions one deployment made from an affected model version.")
+class DeploymentImpact:
+    deployment: Deployment
+    model_version: strawberry.ID
+    prediction_count: int
+    first_prediction: datetime | None
+    last_prediction: datetime | None
+
+
+@strawberry.type(description="Q2: everything downstream of a dataset version.")
+class Impact:
+    runs: list[Run]
+    dataset_versions: list[DatasetVersion]
+    features: list[Feature]
+    model_versions: list[ModelVersion]
+    evaluations: list[Evaluation]
+    deployments: list[DeploymentImpact]
+
+    @strawberry.field(description="Predictions made by affected model versions, in all.")
+    def prediction_count(self) -> int:
+        return sum(d.prediction_count for d in self.deployments)
+
+
+@strawberry.type(description="Q4: a classification upstream and the lineage path to it.")
+class ClassificationPath:
+    classification: str
+    holder: CatalogNode
+    path: list[strawberry.ID]
+
+
+@strawberry.type
+class AnalyticsQuery:
+    @strawberry.field(
+        description="Q2: downstream datasets, features, model versions, "
+        "deployments and prediction counts of a dataset version."
+    )
+    async def impact(
+        self, info: Info[Context, None], dataset_version: str, depth: int | None = None
+    ) -> Impact | None:
+        start = uid(Kind.DATASET_VERSION, dataset_version)
+        if await info.context.loaders.node.load(start) is None:
+            return None
+        found = await lineage.impact_of_dataset_version(
+            info.context.graph, uid=start, depth=checked_depth(info, depth)
+        )
+        nodes = found.downstream.nodes
+        return Impact(
+            runs=_of(nodes, Kind.RUN),
+            dataset_versions=_of(nodes, Kind.DATASET_VERSION),
+            features=_of(nodes, Kind.FEATURE),
+            model_versions=_of(nodes, Kind.MODEL_VERSION),
+            evaluations=_of(nodes, Kind.EVALUATION),
+            deployments=[
+                DeploymentImpact(
+                    deployment=to_type(d.deployment),  # type: ignore[arg-type]
+                    model_version=strawberry.ID(d.model_version),
+                    prediction_count=d.predictions,
+                    first_prediction=d.first,
+                    last_prediction=d.last,
+                )
+                for d in found.deployments
+            ],
+        )
+
+    @strawberry.field(
+        description="Q4: classifications (PII, ...) upstream of a node, each "
+        "with the lineage path from the node to where it is set."
+    )
+    async def classifications_upstream(
+        self, info: Info[Context, None], id: strawberry.ID, depth: int | None = None
+    ) -> list[ClassificationPath]:
+        split_uid(id)
+        paths = await lineage.classifications_upstream(
+            info.context.graph, uid=id, depth=checked_depth(info, depth)
+        )
+        holders = await info.context.loaders.node.load_many([p.holder for p in paths])
+        return [
+            ClassificationPath(
+                classification=p.classification,
+                holder=to_type(holder),
+                path=[strawberry.ID(step) for step in p.path],
+            )
+            for p, holder in zip(paths, holders, strict=True)
+            if holder is not None
+        ]
