@@ -227,3 +227,49 @@ def test_reclassifying_a_source_changes_answers_at_once(
         "DELETE r",
         d=f"Dataset:{raw}",
     )
+
+
+LINEAGE = """query($id: ID!, $direction: Direction!, $depth: Int, $after: String,
+                   $kinds: [NodeKind!]) {
+  lineage(id: $id, direction: $direction, depth: $depth, first: 40, after: $after,
+          kinds: $kinds) {
+    nodes { id } edges { type source target } totalNodes hasNextPage endCursor } }"""
+
+
+def _walk(client: TestClient, **variables: object) -> tuple[list[str], set[tuple[str, ...]], int]:
+    nodes: list[str] = []
+    edges: set[tuple[str, ...]] = set()
+    after = None
+    while True:
+        page = gql(client, LINEAGE, after=after, **variables)["lineage"]
+        nodes += [n["id"] for n in page["nodes"]]
+        edges |= {(e["type"], e["source"], e["target"]) for e in page["edges"]}
+        if not page["hasNextPage"]:
+            return nodes, edges, page["totalNodes"]
+        after = page["endCursor"]
+
+
+def test_lineage_traversal_pages_match_networkx(app_client: TestClient, dag: RandomLineage) -> None:
+    down = dag.downstream_graph()
+    up = down.reverse(copy=True)
+    mv = next(n.uid for n in dag.nodes if n.kind == Kind.MODEL_VERSION and n.key.startswith("l11"))
+    raw = dag.by_level[0][0]
+    for start, direction, graph in ((mv, "UPSTREAM", up), (raw, "DOWNSTREAM", down)):
+        expected = nx.descendants(graph, start) if start in graph else set()
+        nodes, edges, total = _walk(app_client, id=start, direction=direction)
+        assert nodes == sorted(expected) and total == len(expected)
+        assert len(nodes) > 40, "more than one page"
+        real = {(e.rel.value, e.source, e.target) for e in dag.edges}
+        assert edges and edges <= real
+        # Depth counts run levels: one level is the runs next to the start and their entities.
+        near = {
+            n
+            for n, d in nx.single_source_shortest_path_length(graph, start, cutoff=2).items()
+            if d > 0
+        }
+        assert set(_walk(app_client, id=start, direction=direction, depth=1)[0]) == near
+    versions, _, _ = _walk(app_client, id=mv, direction="UPSTREAM", kinds=["DATASET_VERSION"])
+    assert versions == sorted(n for n in nx.descendants(up, mv) if n.startswith("DatasetVersion:"))
+    both, _, _ = _walk(app_client, id=dag.by_level[5][0], direction="BOTH")
+    middle = dag.by_level[5][0]
+    assert set(both) == nx.descendants(up, middle) | nx.descendants(down, middle)

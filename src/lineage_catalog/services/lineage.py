@@ -27,6 +27,23 @@ async def impact_of_dataset_version(graph: Graph, *, uid: str, depth: int) -> Im
     return Impact(downstream=down, deployments=served)
 
 
+async def lineage_around(
+    graph: Graph, *, uid: str, depth: int, upstream: bool, downstream: bool
+) -> Upstream:
+    """The lineage subgraph up- and/or downstream of a node, nodes in id order."""
+    parts = []
+    if upstream:
+        parts.append(await questions.upstream(graph, uids=[uid], depth=depth))
+    if downstream:
+        parts.append(await questions.downstream(graph, uids=[uid], depth=depth))
+    nodes = {n.uid: n for part in parts for n in part.nodes if n.uid != uid}
+    edges = {(e.type, e.source, e.target): e for part in parts for e in part.edges}
+    return Upstream(
+        nodes=sorted(nodes.values(), key=lambda n: n.uid),
+        edges=sorted(edges.values(), key=lambda e: (e.source, e.type, e.target)),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ClassifiedPath:
     """A classification found upstream, who holds it, and the lineage path to it."""

@@ -4,12 +4,15 @@ upstream of a node (Q4)."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.pagination import decode_cursor, encode_cursor, page_size
+from lineage_catalog.api.graphql.queries import GqlKind
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
     DatasetVersion,
@@ -68,8 +71,81 @@ class ClassificationPath:
     path: list[strawberry.ID]
 
 
+@strawberry.enum
+class Direction(Enum):
+    UPSTREAM = "upstream"
+    DOWNSTREAM = "downstream"
+    BOTH = "both"
+
+
+@strawberry.type
+class LineageEdgeOut:
+    type: str
+    source: strawberry.ID
+    target: strawberry.ID
+
+
+@strawberry.type(description="A page of a lineage subgraph, ready for a graph view.")
+class LineageGraph:
+    nodes: list[CatalogNode]
+    edges: list[LineageEdgeOut] = strawberry.field(
+        description="Lineage edges whose both ends are the start or on this page."
+    )
+    total_nodes: int
+    has_next_page: bool
+    end_cursor: str | None
+
+
 @strawberry.type
 class AnalyticsQuery:
+    @strawberry.field(
+        description="The lineage subgraph around a node: runs, entity versions "
+        "and commits up- and/or downstream, nodes paged in id order."
+    )
+    async def lineage(
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        direction: Direction = Direction.UPSTREAM,
+        depth: int | None = None,
+        kinds: list[GqlKind] | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LineageGraph | None:
+        split_uid(id)
+        ctx = info.context
+        start = await ctx.loaders.node.load(id)
+        if start is None:
+            return None
+        found = await lineage.lineage_around(
+            ctx.graph,
+            uid=id,
+            depth=checked_depth(info, depth),
+            upstream=direction in (Direction.UPSTREAM, Direction.BOTH),
+            downstream=direction in (Direction.DOWNSTREAM, Direction.BOTH),
+        )
+        wanted = {Kind(k) for k in kinds} if kinds else None
+        nodes = [n for n in found.nodes if wanted is None or n.kind in wanted]
+        offset_key = decode_cursor(after)
+        nodes = [n for n in nodes if n.uid > offset_key]
+        size = page_size(first, ctx.settings)
+        page = nodes[:size]
+        on_page = {n.uid for n in page} | {id}
+        edges = [
+            LineageEdgeOut(
+                type=e.type.value, source=strawberry.ID(e.source), target=strawberry.ID(e.target)
+            )
+            for e in found.edges
+            if e.source in on_page and e.target in on_page
+        ]
+        return LineageGraph(
+            nodes=[to_type(n) for n in page],
+            edges=edges,
+            total_nodes=len([n for n in found.nodes if wanted is None or n.kind in wanted]),
+            has_next_page=len(nodes) > size,
+            end_cursor=encode_cursor(page[-1].uid) if page else None,
+        )
+
     @strawberry.field(
         description="Q2: downstream datasets, features, model versions, "
         "deployments and prediction counts of a dataset version."
