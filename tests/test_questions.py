@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -217,3 +217,36 @@ def test_lookup_by_key_and_pages(app_client: TestClient, demo: Expected) -> None
     assert {v["key"] for v in got["versions"]} == {
         demo.nodes[s].key for s in demo.into("VERSION_OF", model.uid)
     }
+
+
+def test_what_served_at_any_time_including_a_rollback(
+    app_client: TestClient, demo: Expected
+) -> None:
+    query = """query($key: String!, $at: DateTime!) { deployment(key: $key) {
+      serving(asOf: $at) { role trafficShare modelVersion { id } } } }"""
+    served = [e for e in demo.edges if e.rel.value == "SERVED"]
+    champions: dict[tuple[str, str], int] = {}
+    for e in served:
+        if e.props["role"] == "champion":
+            champions[(e.source, e.target)] = champions.get((e.source, e.target), 0) + 1
+    assert any(n > 1 for n in champions.values()), "some version was champion twice (rollback)"
+
+    second = timedelta(seconds=1)
+    for edge in served:
+        moments = [edge.props["valid_from"], edge.props["valid_from"] - second]
+        if edge.props.get("valid_to"):
+            moments += [edge.props["valid_to"] - second, edge.props["valid_to"]]
+        for at in moments:
+            expected = {
+                (e.target, e.props["role"])
+                for e in served
+                if e.source == edge.source
+                and e.props["valid_from"] <= at
+                and (e.props.get("valid_to") is None or e.props["valid_to"] > at)
+            }
+            got = gql(app_client, query, key=edge.source.split(":", 1)[1], at=at.isoformat())
+            serving = got["deployment"]["serving"]
+            assert {(s["modelVersion"]["id"], s["role"]) for s in serving} == expected, at
+            assert sum(s["trafficShare"] for s in serving) == pytest.approx(
+                1.0 if expected else 0.0
+            )

@@ -20,7 +20,9 @@ class Loaders:
         self._nested_limit = nested_limit
         self.at = datetime.now(UTC)
         self.node: DataLoader[str, NodeRecord | None] = DataLoader(load_fn=self._load_nodes)
-        self._neighbors: dict[tuple[Rel, bool, Kind | None, bool], DataLoader[str, list[Neighbor]]]
+        self._neighbors: dict[
+            tuple[Rel, bool, Kind | None, datetime | None], DataLoader[str, list[Neighbor]]
+        ]
         self._neighbors = {}
 
     async def _load_nodes(self, uids: Sequence[str]) -> list[NodeRecord | None]:
@@ -28,10 +30,18 @@ class Loaders:
         return [found.get(uid) for uid in uids]
 
     def neighbors(
-        self, rel: Rel, *, outgoing: bool, kind: Kind | None = None, current: bool = False
+        self,
+        rel: Rel,
+        *,
+        outgoing: bool,
+        kind: Kind | None = None,
+        current: bool = False,
+        as_of: datetime | None = None,
     ) -> DataLoader[str, list[Neighbor]]:
-        """Neighbors over rel; `current` keeps only intervals valid now (owners, serving)."""
-        spec = (rel, outgoing, kind, current)
+        """Neighbors over rel; `current` keeps only intervals valid now (owners, serving),
+        `as_of` those valid at that time."""
+        at = as_of if as_of is not None else (self.at if current else None)
+        spec = (rel, outgoing, kind, at)
         loader = self._neighbors.get(spec)
         if loader is None:
 
@@ -42,7 +52,7 @@ class Loaders:
                     rel=rel,
                     outgoing=outgoing,
                     kind=kind,
-                    at=self.at if current else None,
+                    at=at,
                     limit=self._nested_limit,
                 )
                 return [found.get(uid, []) for uid in uids]

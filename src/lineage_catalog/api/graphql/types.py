@@ -76,8 +76,11 @@ async def _neighbors(
     outgoing: bool,
     kind: Kind | None = None,
     current: bool = False,
+    as_of: datetime | None = None,
 ) -> list[Neighbor]:
-    loader = info.context.loaders.neighbors(rel, outgoing=outgoing, kind=kind, current=current)
+    loader = info.context.loaders.neighbors(
+        rel, outgoing=outgoing, kind=kind, current=current, as_of=as_of
+    )
     return await loader.load(node.uid)
 
 
@@ -113,8 +116,10 @@ async def _parent(info: Info[Context, None], kind: Kind, key: str | None) -> Any
     return to_type(record) if record else None
 
 
-async def owners_of(info: Info[Context, None], target: NodeRecord) -> list[Ownership]:
-    """Current owners; a version is owned through its parent (dataset, model)."""
+async def owners_of(
+    info: Info[Context, None], target: NodeRecord, as_of: datetime | None = None
+) -> list[Ownership]:
+    """Owners now (or as of a time); a version is owned through its parent (dataset, model)."""
     anchor = target
     parent_kind = {Kind.DATASET_VERSION: Kind.DATASET, Kind.MODEL_VERSION: Kind.MODEL}
     if target.kind in parent_kind:
@@ -123,7 +128,7 @@ async def owners_of(info: Info[Context, None], target: NodeRecord) -> list[Owner
         if parent is None:
             return []
         anchor = parent
-    found = await _neighbors(info, anchor, Rel.OWNS, outgoing=False, current=True)
+    found = await _neighbors(info, anchor, Rel.OWNS, outgoing=False, current=True, as_of=as_of)
     return [Ownership.from_edge(owner=n.node, target=anchor, edge=n.edge) for n in found]
 
 
@@ -202,8 +207,10 @@ class Dataset(CatalogNode):
         return await _nodes(info, self.record, Rel.VERSION_OF, outgoing=False)  # type: ignore[return-value]
 
     @strawberry.field
-    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
-        return await owners_of(info, self.record)
+    async def owners(
+        self, info: Info[Context, None], as_of: datetime | None = None
+    ) -> list[Ownership]:
+        return await owners_of(info, self.record, as_of)
 
     @strawberry.field
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
@@ -221,8 +228,10 @@ class Entity(CatalogNode):
         return await _nodes(info, self.record, Rel.USED, outgoing=False)  # type: ignore[return-value]
 
     @strawberry.field(description="Current owners (of the parent, for versions).")
-    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
-        return await owners_of(info, self.record)
+    async def owners(
+        self, info: Info[Context, None], as_of: datetime | None = None
+    ) -> list[Ownership]:
+        return await owners_of(info, self.record, as_of)
 
 
 @strawberry.type
@@ -286,8 +295,10 @@ class Job(CatalogNode):
     description: str | None = prop("description")
 
     @strawberry.field
-    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
-        return await owners_of(info, self.record)
+    async def owners(
+        self, info: Info[Context, None], as_of: datetime | None = None
+    ) -> list[Ownership]:
+        return await owners_of(info, self.record, as_of)
 
 
 @strawberry.type(description="An activity: one execution of a job.")
@@ -331,8 +342,10 @@ class Model(CatalogNode):
         return await _nodes(info, self.record, Rel.VERSION_OF, outgoing=False)  # type: ignore[return-value]
 
     @strawberry.field
-    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
-        return await owners_of(info, self.record)
+    async def owners(
+        self, info: Info[Context, None], as_of: datetime | None = None
+    ) -> list[Ownership]:
+        return await owners_of(info, self.record, as_of)
 
 
 @strawberry.type(description="A deployment serving a model version over [validFrom, validTo).")
@@ -397,9 +410,13 @@ class Deployment(CatalogNode):
     endpoint: str | None = prop("endpoint")
     strategy: str | None = prop("strategy")
 
-    @strawberry.field(description="What serves now: roles and traffic shares.")
-    async def serving(self, info: Info[Context, None]) -> list[Serving]:
-        found = await _neighbors(info, self.record, Rel.SERVED, outgoing=True, current=True)
+    @strawberry.field(description="What serves now (or at asOf): roles and traffic shares.")
+    async def serving(
+        self, info: Info[Context, None], as_of: datetime | None = None
+    ) -> list[Serving]:
+        found = await _neighbors(
+            info, self.record, Rel.SERVED, outgoing=True, current=True, as_of=as_of
+        )
         return [
             Serving.from_edge(deployment=self.record, model_version=n.node, edge=n.edge)
             for n in found
@@ -414,8 +431,10 @@ class Deployment(CatalogNode):
         ]
 
     @strawberry.field
-    async def owners(self, info: Info[Context, None]) -> list[Ownership]:
-        return await owners_of(info, self.record)
+    async def owners(
+        self, info: Info[Context, None], as_of: datetime | None = None
+    ) -> list[Ownership]:
+        return await owners_of(info, self.record, as_of)
 
 
 @strawberry.type
