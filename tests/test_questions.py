@@ -250,3 +250,15 @@ def test_what_served_at_any_time_including_a_rollback(
             assert sum(s["trafficShare"] for s in serving) == pytest.approx(
                 1.0 if expected else 0.0
             )
+
+
+def test_traversal_depth_outside_the_limit_is_bad_input(
+    app_client: TestClient, demo: Expected
+) -> None:
+    prediction = demo.by_kind("Prediction")[0].key
+    for query in (
+        "query($k: String!) { predictionTrace(key: $k, depth: 0) { runs { id } } }",
+        "query($k: String!) { predictionTrace(key: $k, depth: 21) { runs { id } } }",
+    ):
+        (error,) = post(app_client, query, k=prediction)["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "depth"}

@@ -11,7 +11,12 @@ import strawberry
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.pagination import decode_cursor, encode_cursor, page_size
+from lineage_catalog.api.graphql.pagination import (
+    checked_depth,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from lineage_catalog.api.graphql.queries import GqlKind
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
@@ -23,18 +28,8 @@ from lineage_catalog.api.graphql.types import (
     Run,
     to_type,
 )
-from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, split_uid, uid
 from lineage_catalog.services import lineage
-
-
-def checked_depth(info: Info[Context, None], depth: int | None) -> int:
-    """The requested traversal depth, within [1, LINEAGE_MAX_TRAVERSAL_DEPTH]."""
-    limit = info.context.settings.max_traversal_depth
-    chosen = limit if depth is None else depth
-    if not 1 <= chosen <= limit:
-        raise BadInputError(f"depth must be between 1 and {limit}", path=["depth"])
-    return chosen
 
 
 def _of(records: list[NodeRecord], kind: Kind) -> list[Any]:
@@ -120,7 +115,7 @@ class AnalyticsQuery:
         found = await lineage.lineage_around(
             ctx.graph,
             uid=id,
-            depth=checked_depth(info, depth),
+            depth=checked_depth(info.context.settings, depth),
             upstream=direction in (Direction.UPSTREAM, Direction.BOTH),
             downstream=direction in (Direction.DOWNSTREAM, Direction.BOTH),
         )
@@ -157,7 +152,7 @@ class AnalyticsQuery:
         if await info.context.loaders.node.load(start) is None:
             return None
         found = await lineage.impact_of_dataset_version(
-            info.context.graph, uid=start, depth=checked_depth(info, depth)
+            info.context.graph, uid=start, depth=checked_depth(info.context.settings, depth)
         )
         nodes = found.downstream.nodes
         return Impact(
@@ -187,7 +182,7 @@ class AnalyticsQuery:
     ) -> list[ClassificationPath]:
         split_uid(id)
         paths = await lineage.classifications_upstream(
-            info.context.graph, uid=id, depth=checked_depth(info, depth)
+            info.context.graph, uid=id, depth=checked_depth(info.context.settings, depth)
         )
         holders = await info.context.loaders.node.load_many([p.holder for p in paths])
         return [

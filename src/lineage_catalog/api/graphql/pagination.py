@@ -55,6 +55,15 @@ def page_size(first: int | None, settings: Settings) -> int:
     return size
 
 
+def checked_depth(settings: Settings, depth: int | None) -> int:
+    """A traversal depth within [1, LINEAGE_MAX_TRAVERSAL_DEPTH]; the maximum when not given."""
+    limit = settings.max_traversal_depth
+    chosen = limit if depth is None else depth
+    if not 1 <= chosen <= limit:
+        raise BadInputError(f"depth must be between 1 and {limit}", path=["depth"])
+    return chosen
+
+
 def connection(
     items: list[tuple[str, T]], *, has_next: bool, total: int | None = None
 ) -> Connection[T]:

@@ -11,7 +11,13 @@ import strawberry
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.pagination import Connection, connection, decode_cursor, page_size
+from lineage_catalog.api.graphql.pagination import (
+    Connection,
+    checked_depth,
+    connection,
+    decode_cursor,
+    page_size,
+)
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
     CodeCommit,
@@ -220,10 +226,7 @@ class Query:
         record = await ctx.loaders.node.load(uid(Kind.PREDICTION, key))
         if record is None:
             return None
-        max_depth = ctx.settings.max_traversal_depth
-        depth = max_depth if depth is None else depth
-        if not 1 <= depth <= max_depth:
-            raise BadInputError(f"depth must be between 1 and {max_depth}", path=["depth"])
+        depth = checked_depth(ctx.settings, depth)
         mv_uid = uid(Kind.MODEL_VERSION, record.props.get("model_version", ""))
         dep_uid = uid(Kind.DEPLOYMENT, record.props.get("deployment", ""))
         up, (mv, deployment) = await asyncio.gather(
