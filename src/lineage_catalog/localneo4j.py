@@ -58,10 +58,14 @@ def _require_tool(name: str, hint: str) -> str:
     return path
 
 
-def build_classpath(launcher_dir: Path) -> str:
-    """Compile the launcher and resolve Neo4j's jars with Maven; cached after the first run."""
+def build_classpath(launcher_dir: Path, *, profile: str | None = None) -> str:
+    """Compile the launcher and resolve Neo4j's jars with Maven; cached after the first run.
+
+    `profile` names an opt-in Maven profile of graph/local-neo4j/pom.xml (e.g. "apoc" for the
+    benchmark) whose extra jars join the classpath; without it nothing else is resolved.
+    """
     target = launcher_dir / "target"
-    classpath_file = target / "classpath.txt"
+    classpath_file = target / (f"classpath-{profile}.txt" if profile else "classpath.txt")
     launcher_class = target / "classes" / (LAUNCHER_CLASS.replace(".", "/") + ".class")
     sources = [launcher_dir / "pom.xml", *launcher_dir.glob("src/**/*.java")]
     if classpath_file.is_file() and launcher_class.is_file():
@@ -80,6 +84,7 @@ def build_classpath(launcher_dir: Path) -> str:
         "compile",
         "dependency:build-classpath",
         f"-Dmdep.outputFile={classpath_file}",
+        *([f"-P{profile}"] if profile else []),
     ]
     result = subprocess.run(command, cwd=launcher_dir, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -122,8 +127,12 @@ def start(
     pagecache_mb: int = 512,
     timeout_s: float = 180.0,
     launcher_dir: Path | None = None,
+    profile: str | None = None,
 ) -> RunningNeo4j:
-    """Start Neo4j on 127.0.0.1:port with its store in data_dir; return once Bolt answers."""
+    """Start Neo4j on 127.0.0.1:port with its store in data_dir; return once Bolt answers.
+
+    `profile` adds an opt-in Maven profile's jars (see build_classpath).
+    """
     launcher_dir = launcher_dir or find_launcher_dir()
     java = _require_tool("java", "install a Java 17 JDK")
     if not port_is_free(port):
@@ -131,7 +140,7 @@ def start(
             f"port {port} on 127.0.0.1 is already taken: stop what listens there "
             "(`lineage db status`) or choose another with LINEAGE_LOCAL_NEO4J_PORT"
         )
-    classpath = build_classpath(launcher_dir)
+    classpath = build_classpath(launcher_dir, profile=profile)
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file = data_dir / "neo4j.log"
     command = [

@@ -1,8 +1,15 @@
 package lineagecatalog.localneo4j;
 
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Enumeration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.HttpConnector;
@@ -10,11 +17,20 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.kernel.api.procedure.GlobalProcedures;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
+import org.neo4j.procedure.Procedure;
+import org.neo4j.procedure.UserAggregationFunction;
+import org.neo4j.procedure.UserFunction;
 
 /**
  * Opens an embedded Neo4j Community database in a data directory and serves it
  * over Bolt on 127.0.0.1 only. Prints one "READY bolt://..." line when the
  * connector accepts connections and shuts down cleanly on SIGTERM/SIGINT.
+ *
+ * <p>When APOC core is on the classpath (the pom's opt-in "apoc" profile, used by the
+ * benchmark only), its procedures and functions are registered: an embedded DBMS does not
+ * load a plugins folder.
  *
  * <p>Usage: Launcher DATA_DIR PORT [PAGECACHE_MB]
  */
@@ -32,8 +48,13 @@ public final class Launcher {
 
     // Auth is off because the connector only listens on loopback and the
     // process belongs to the developer; any credentials the driver sends are accepted.
+    Class<?> apoc = apocOnClasspath();
+    DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(dataDir);
+    if (apoc != null) {
+      builder.setConfig(GraphDatabaseSettings.procedure_unrestricted, List.of("apoc.*"));
+    }
     DatabaseManagementService service =
-        new DatabaseManagementServiceBuilder(dataDir)
+        builder
             .setConfig(BoltConnector.enabled, true)
             .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
             .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
@@ -56,9 +77,78 @@ public final class Launcher {
                 "local-neo4j-shutdown"));
 
     // Touch the default database so that "ready" means queries will succeed.
-    service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME).executeTransactionally("RETURN 1");
+    var db = service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+    db.executeTransactionally("RETURN 1");
+    if (apoc != null) {
+      int registered = registerApoc(apoc, (GraphDatabaseAPI) db);
+      System.out.println("APOC " + registered + " procedure and function classes registered");
+    }
     System.out.println("READY bolt://127.0.0.1:" + port);
     System.out.flush();
     stopped.await();
+  }
+
+  private static Class<?> apocOnClasspath() {
+    try {
+      return Class.forName("apoc.ApocConfig", false, Launcher.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      return null;
+    }
+  }
+
+  /** Registers every APOC class in the jar that holds `marker` that declares procedures. */
+  private static int registerApoc(Class<?> marker, GraphDatabaseAPI db) {
+    GlobalProcedures procedures =
+        db.getDependencyResolver().resolveDependency(GlobalProcedures.class);
+    ClassLoader loader = Launcher.class.getClassLoader();
+    int registered = 0;
+    try (JarFile jar = new JarFile(jarOf(marker))) {
+      Enumeration<JarEntry> entries = jar.entries();
+      while (entries.hasMoreElements()) {
+        String name = entries.nextElement().getName();
+        if (!name.startsWith("apoc/") || !name.endsWith(".class")) {
+          continue;
+        }
+        String className = name.substring(0, name.length() - 6).replace('/', '.');
+        try {
+          Class<?> type = Class.forName(className, false, loader);
+          boolean any = false;
+          if (declares(type, Procedure.class)) {
+            procedures.registerProcedure(type);
+            any = true;
+          }
+          if (declares(type, UserFunction.class)) {
+            procedures.registerFunction(type);
+            any = true;
+          }
+          if (declares(type, UserAggregationFunction.class)) {
+            procedures.registerAggregationFunction(type);
+            any = true;
+          }
+          registered += any ? 1 : 0;
+        } catch (Exception | LinkageError e) {
+          // A class whose optional dependencies (Arrow, cloud storage) are not on the
+          // classpath: its procedures stay unavailable, the others work.
+          continue;
+        }
+      }
+    } catch (IOException | URISyntaxException e) {
+      System.out.println("APOC not registered: " + e);
+    }
+    return registered;
+  }
+
+  private static java.io.File jarOf(Class<?> type) throws URISyntaxException {
+    return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toFile();
+  }
+
+  private static boolean declares(
+      Class<?> type, Class<? extends java.lang.annotation.Annotation> annotation) {
+    for (Method method : type.getDeclaredMethods()) {
+      if (method.isAnnotationPresent(annotation)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

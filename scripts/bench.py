@@ -1,0 +1,319 @@
+"""Benchmark harness: one run on one machine generates a catalog, serves it three ways and
+measures workloads W1-W6 (see docs/performance.md).
+
+    .venv/bin/python scripts/bench.py [--predictions 1000000] [--scale 425]
+
+Starts its own local Neo4j (with APOC for the Neo4j GraphQL Library), loads the catalog with
+lineage_catalog.demo, starts the catalog API under uvicorn and the @neo4j/graphql server,
+all on 127.0.0.1, and stops them all at the end, also on errors and Ctrl-C. Prints one table
+(p50, p99, throughput per workload and way, ratios) and writes it as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import bench_queries as q
+import bench_servers as servers
+import bench_workloads as w
+import httpx
+from bench_measure import API, FLOOR, NEO4J_GRAPHQL, CypherClient, GraphQLClient, Result
+
+from lineage_catalog import localneo4j
+from lineage_catalog.demo import generate, load_catalog
+from lineage_catalog.settings import Settings
+from lineage_catalog.store.graph import Graph, open_driver
+from lineage_catalog.store.migrations import migrate
+
+ROOT = servers.ROOT
+WIDTH = 10_000  # W6: nodes in one response
+LINEAGE_NODES_PER_SCALE = 235  # demo.generate: nodes of one copy of the lineage
+
+
+def _log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+async def load(uri: str, *, seed: int, scale: int, predictions: int) -> str:
+    """Migrate, generate and load the catalog; returns its summary line."""
+    settings = Settings(neo4j_uri=uri)
+    driver = open_driver(settings)
+    try:
+        await migrate(driver, database=settings.neo4j_database)
+        started = time.perf_counter()
+        catalog = generate(seed=seed, scale=scale, predictions=predictions)
+        _log(f"generated {catalog.summary()} in {time.perf_counter() - started:.0f}s")
+        started = time.perf_counter()
+        await load_catalog(Graph(driver, database=settings.neo4j_database), catalog)
+        _log(f"loaded in {time.perf_counter() - started:.0f}s")
+        return catalog.summary()
+    finally:
+        await driver.close()
+
+
+async def samples(floor: CypherClient, *, predictions: int, seed: int) -> w.Samples:
+    """What the workloads draw from: keys read back from the loaded graph."""
+    rng = random.Random(seed)
+    picked = rng.sample(range(predictions), k=min(predictions, 2000))
+    rows = await floor.rows(q.SAMPLE_SERVED_PAIRS, {})
+    return w.Samples(
+        predictions=[f"pred-{i:08d}" for i in picked],
+        raw_versions=[r["key"] for r in await floor.rows(q.SAMPLE_RAW_VERSIONS, {})],
+        score_versions=[r["uid"] for r in await floor.rows(q.SAMPLE_SCORE_VERSIONS, {})],
+        served=[(r["deployment"], r["model_version"]) for r in rows],
+        run_keys=[r["key"] for r in await floor.rows(q.RUN_KEYS, {})],
+    )
+
+
+async def run_workloads(
+    args: argparse.Namespace,
+    *,
+    neo4j_uri: str,
+    api_url: str,
+    ngql_url: str | None,
+    token: str | None,
+) -> tuple[list[Result], list[str]]:
+    """Every selected workload, every way; returns the results and the answer checks."""
+    settings = Settings(neo4j_uri=neo4j_uri)
+    driver = open_driver(settings)
+    limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+    async with httpx.AsyncClient(timeout=600.0, limits=limits) as http:
+        try:
+            floor = CypherClient(driver, settings.neo4j_database)
+            bench = w.Bench(
+                api=GraphQLClient(http, api_url + "/graphql", token),
+                api_http=http,
+                api_url=api_url,
+                api_headers={"Authorization": f"Bearer {token}"} if token else {},
+                floor=floor,
+                ngql=GraphQLClient(http, ngql_url + "/graphql") if ngql_url else None,
+                samples=await samples(floor, predictions=args.predictions, seed=args.seed),
+                requests=args.requests,
+                warmup=args.warmup,
+                run_id=f"{int(time.time()):x}",
+            )
+            chosen = set(args.workloads.split(","))
+            results: list[Result] = []
+            steps = [
+                ("W1", lambda: w.w1_trace(bench)),
+                ("W2", lambda: w.w2_impact(bench)),
+                ("W3", lambda: w.w3_upstream(bench)),
+                ("W6", lambda: w.w6_wide(bench, WIDTH)),
+                ("W4", lambda: w.w4_mixed(bench, [int(n) for n in args.clients.split(",")])),
+                ("W5", lambda: w.w5_bulk(bench, args.bulk_rows, args.ngql_bulk_rows)),
+            ]
+            for name, step in steps:
+                if name in chosen:
+                    _log(f"{name} ...")
+                    results += await step()
+            return results, bench.notes
+        finally:
+            await driver.close()
+
+
+def _ratio(mine: Result | None, other: Result | None, *, by: str) -> str:
+    if mine is None or other is None:
+        return "-"
+    if by == "p50":
+        return f"{mine.p50_ms / other.p50_ms:.2f}"
+    # Throughput ratio inverted, so that above 1 always means the API is slower.
+    return f"{other.throughput / mine.throughput:.2f}"
+
+
+def table(results: list[Result]) -> str:
+    """The results as a text table; ratios are API/floor and API/@neo4j/graphql."""
+    index = {(r.workload, r.clients, r.way): r for r in results}
+    head = (
+        f"{'workload':<18}{'N':>3}  {'way':<14}{'reqs':>5}{'p50 ms':>10}{'p99 ms':>10}"
+        f"{'throughput':>14}  {'p50 API/floor':>13}{'p50 API/ngql':>13}"
+        f"{'tput floor/API':>15}{'tput ngql/API':>14}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        unit = "rows/s" if r.unit == "rows" else "req/s"
+        tput = f"{r.throughput:,.0f}" if r.throughput >= 100 else f"{r.throughput:.2f}"
+        ratios = ["", "", "", ""]
+        if r.way == API:
+            floor = index.get((r.workload, r.clients, FLOOR))
+            ngql = index.get((r.workload, r.clients, NEO4J_GRAPHQL))
+            ratios = [
+                _ratio(r, floor, by="p50"),
+                _ratio(r, ngql, by="p50"),
+                _ratio(r, floor, by="tput"),
+                _ratio(r, ngql, by="tput"),
+            ]
+        lines.append(
+            f"{r.workload:<18}{r.clients:>3}  {r.way:<14}{r.requests:>5}{r.p50_ms:>10.1f}"
+            f"{r.p99_ms:>10.1f}{tput:>9} {unit:<6}{ratios[0]:>13}{ratios[1]:>13}"
+            f"{ratios[2]:>15}{ratios[3]:>14}"
+        )
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--predictions", type=int, default=1_000_000)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="lineage copies (default: about 100k lineage nodes, 425)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=200, help="measured requests per way")
+    parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per way")
+    parser.add_argument("--clients", default="1,8,32", help="W4 concurrent clients")
+    parser.add_argument("--bulk-rows", type=int, default=1000, help="W5 rows per request")
+    parser.add_argument(
+        "--ngql-bulk-rows", type=int, default=100, help="W5 rows per @neo4j/graphql create mutation"
+    )
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6")
+    parser.add_argument(
+        "--no-neo4j-graphql", action="store_true", help="skip way (c), the Neo4j GraphQL Library"
+    )
+    parser.add_argument("--neo4j-uri", help="use this database as loaded (skips generation)")
+    parser.add_argument("--heap", default="4g", help="local Neo4j heap")
+    parser.add_argument("--pagecache-mb", type=int, default=4096)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "bench.json")
+    return parser
+
+
+def main() -> int:
+    """Run the whole harness; every process it starts is stopped before it returns."""
+    args = _parser().parse_args()
+    args.scale = args.scale or round(100_000 / LINEAGE_NODES_PER_SCALE)
+    began = time.perf_counter()
+    ngql_wanted = not args.no_neo4j_graphql and servers.npm_ready()
+    notes: list[str] = []
+    if not args.no_neo4j_graphql and not ngql_wanted:
+        notes.append("@neo4j/graphql skipped: node and npm are not installed")
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="lineage-bench-") as tmp:
+        work = Path(tmp)
+        summary = "(existing database)"
+        if args.neo4j_uri:
+            neo4j_uri = args.neo4j_uri
+        else:
+            apoc = ngql_wanted
+            if apoc:
+                try:
+                    localneo4j.build_classpath(localneo4j.find_launcher_dir(), profile="apoc")
+                except localneo4j.LocalNeo4jError as e:
+                    notes.append(f"@neo4j/graphql skipped: APOC could not be had ({e})")
+                    apoc = ngql_wanted = False
+            _log("starting Neo4j" + (" with APOC" if apoc else ""))
+            running = localneo4j.start(
+                data_dir=work / "neo4j",
+                port=localneo4j.free_port(),
+                heap=args.heap,
+                pagecache_mb=args.pagecache_mb,
+                profile="apoc" if apoc else None,
+            )
+            stack.callback(localneo4j.stop, running)
+            neo4j_uri = running.uri
+            summary = asyncio.run(
+                load(neo4j_uri, seed=args.seed, scale=args.scale, predictions=args.predictions)
+            )
+        token = servers.bootstrap_token(neo4j_uri=neo4j_uri)
+        notes.append(
+            "API auth: Bearer token from `lineage admin bootstrap`"
+            if token
+            else "API auth: none (this version of the API has no authentication)"
+        )
+        _log("starting the catalog API")
+        api = servers.start_api(
+            neo4j_uri=neo4j_uri,
+            port=localneo4j.free_port(),
+            log=work / "api.log",
+            max_page_size=WIDTH,
+        )
+        stack.callback(api.stop)
+        ngql_url = None
+        if ngql_wanted:
+            _log("starting @neo4j/graphql")
+            try:
+                ngql_server = servers.start_neo4j_graphql(
+                    neo4j_uri=neo4j_uri, port=localneo4j.free_port(), log=work / "ngql.log"
+                )
+                stack.callback(ngql_server.stop)
+                ngql_url = ngql_server.url
+            except servers.ServerError as e:
+                notes.append(f"@neo4j/graphql skipped: {e}")
+        results, checks = asyncio.run(
+            run_workloads(
+                args, neo4j_uri=neo4j_uri, api_url=api.url, ngql_url=ngql_url, token=token
+            )
+        )
+        notes += checks
+    wall = time.perf_counter() - began
+    text = table(results)
+    print()
+    print(text)
+    print()
+    for note in notes:
+        print(f"- {note}")
+    print(f"catalog: {summary}; scale {args.scale}; wall clock {wall / 60:.1f} min")
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "catalog": summary,
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "wall_clock_s": round(wall, 1),
+        "results": [r.as_dict() for r in results],
+        "notes": notes,
+        "table": text,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _stop_on_sigterm() -> None:
+    # A killed harness still stops what it started (ExitStack callbacks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+if __name__ == "__main__":
+    _stop_on_sigterm()
+    sys.exit(main())
