@@ -13,10 +13,14 @@ from neo4j import Driver, GraphDatabase
 
 from lineage_catalog import localneo4j
 from lineage_catalog.app import create_app
+from lineage_catalog.domain.auth import Actor, Interface
+from lineage_catalog.services.accounts import bootstrap_admin
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.files import query_text
-from lineage_catalog.store.graph import open_driver
+from lineage_catalog.store.graph import Graph, open_driver
 from lineage_catalog.store.migrations import migrate
+
+TEST_ACTOR = Actor("ServiceAccount:test-setup", True, Interface.CLI, "test-setup")
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +63,30 @@ async def _migrate(settings: Settings) -> None:
         await async_driver.close()
 
 
+ADMIN_EMAIL = "admin@tests.example"
+
+
+async def _bootstrap(settings: Settings, email: str) -> str:
+    async_driver = open_driver(settings)
+    try:
+        graph = Graph(async_driver, database=settings.neo4j_database)
+        issued = await bootstrap_admin(graph, actor=TEST_ACTOR, email=email, name="Test Admin")
+        return issued.token
+    finally:
+        await async_driver.close()
+
+
+@pytest.fixture(scope="session")
+def admin_token(settings: Settings, driver: Driver) -> str:
+    """A token of an admin (every role); accounts survive catalog wipes, so one per session."""
+    return asyncio.run(_bootstrap(settings, ADMIN_EMAIL))
+
+
+@pytest.fixture(scope="session")
+def auth_headers(admin_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token}"}
+
+
 @pytest.fixture
 def clean_graph(driver: Driver, settings: Settings) -> Driver:
     """The graph emptied of everything but the migration records."""
@@ -68,9 +96,9 @@ def clean_graph(driver: Driver, settings: Settings) -> Driver:
 
 
 @pytest.fixture(scope="session")
-def app_client(settings: Settings, driver: Driver) -> Iterator[TestClient]:
-    """The real app (real driver, real Neo4j) behind an in-process HTTP client."""
-    with TestClient(create_app(settings)) as client:
+def app_client(settings: Settings, auth_headers: dict[str, str]) -> Iterator[TestClient]:
+    """The real app (real driver, real Neo4j) behind an in-process HTTP client, as an admin."""
+    with TestClient(create_app(settings), headers=auth_headers) as client:
         yield client
 
 

@@ -110,7 +110,9 @@ def test_arrow_ipc_over_http_and_other_kinds(
         table = pa.Table.from_pylist(rows)
         with pa.ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
-        response = client.post(f"/api/v1/load/{kind}", content=sink.getvalue())
+        response = client.post(
+            f"/api/v1/load/{kind}", content=sink.getvalue(), params={"reason": "test load"}
+        )
         return response.status_code, response.json()
 
     status, body = post("features", [

@@ -20,6 +20,7 @@ from lineage_catalog.domain.model import Kind, Rel, RunKind, RunStatus, ServingR
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.bulk import EdgeRow, NodeRow, load_rows
 from lineage_catalog.store.graph import Graph, open_driver
+from tests.conftest import TEST_ACTOR
 
 K = Kind
 ENDPOINTS = {  # rel: (source kinds, target kinds)
@@ -304,7 +305,9 @@ async def _load(
     try:
         graph = Graph(driver, database=settings.neo4j_database)
         if demo_seed is not None:
-            return await load_demo(driver, database=settings.neo4j_database, seed=demo_seed)
+            return await load_demo(
+                driver, database=settings.neo4j_database, seed=demo_seed, actor=TEST_ACTOR
+            )
         if catalog is not None:
             await load_catalog(graph, catalog, batch_size=700)
         if rows_again is not None:
@@ -316,12 +319,15 @@ async def _load(
 
 def _stored_counts(driver: Driver, settings: Settings) -> dict[str, int]:
     labels, _, _ = driver.execute_query(
-        "MATCH (n:Node) UNWIND [l IN labels(n) WHERE l <> 'Node'] AS label "
+        # Accounts (the tests' admin) are not catalog content.
+        "MATCH (n:Node) WHERE n.roles IS NULL "
+        "UNWIND [l IN labels(n) WHERE l <> 'Node'] AS label "
         "RETURN label, count(*) AS c",
         database_=settings.neo4j_database,
     )
     types, _, _ = driver.execute_query(
-        "MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS c", database_=settings.neo4j_database
+        "MATCH (:Node)-[r]->(:Node) RETURN type(r) AS type, count(*) AS c",
+        database_=settings.neo4j_database,
     )
     return {r["label"]: r["c"] for r in labels} | {r["type"]: r["c"] for r in types}
 

@@ -213,7 +213,8 @@ def test_reclassifying_a_source_changes_answers_at_once(
     raw = dag.by_level[0][0].split(":", 1)[1].rsplit("@", 1)[0]
     gql(
         app_client,
-        'mutation($t: ID!) { classify(target: $t, classifications: ["SENSITIVE"]) { id } }',
+        "mutation($t: ID!) { "
+        'classify(target: $t, classifications: ["SENSITIVE"], reason: "audit") { id } }',
         t=f"Dataset:{raw}",
     )
     after = gql(app_client, PROPAGATION, id=mv)["classificationsUpstream"]

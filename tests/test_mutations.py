@@ -29,7 +29,7 @@ mutation($input: RunInput!) {
 
 def _graph_counts(driver: Driver) -> tuple[int, int]:
     records, _, _ = driver.execute_query(
-        "MATCH (n:Node) WITH count(n) AS nodes "
+        "MATCH (n:Node) WHERE n.roles IS NULL WITH count(n) AS nodes "
         "OPTIONAL MATCH (:Node)-[r]->(:Node) RETURN nodes, count(r) AS rels"
     )
     return records[0]["nodes"], records[0]["rels"]

@@ -30,6 +30,7 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from lineage_catalog.app import create_app
 from lineage_catalog.localneo4j import free_port
 from lineage_catalog.settings import Settings
+from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import Graph, open_driver
 from lineage_catalog.store.questions import upstream
 from tests.graphql_client import gql
@@ -80,9 +81,15 @@ def _schema(*fields: tuple[str, str]) -> schema_dataset.SchemaDatasetFacet:
 
 
 def test_the_openlineage_client_reports_a_run_with_its_inputs_and_output(
-    server_url: str, app_client: TestClient
+    server_url: str, app_client: TestClient, admin_token: str
 ) -> None:
-    client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=server_url)))
+    client = OpenLineageClient(
+        transport=HttpTransport(
+            HttpConfig.from_dict(
+                {"url": server_url, "auth": {"type": "api_key", "apiKey": admin_token}}
+            )
+        )
+    )
     run_id = str(uuid.uuid4())
     job = Job(
         namespace="airflow",
@@ -195,8 +202,10 @@ def _dataset(name: str, **facets: Any) -> dict[str, Any]:
 
 
 def _graph(driver: Driver) -> tuple[dict[str, dict[str, Any]], set[tuple[str, str, str]]]:
-    """Every node's stored properties (but when it was recorded) and every relationship."""
-    nodes, _, _ = driver.execute_query("MATCH (n:Node) RETURN n.uid AS uid, properties(n) AS p")
+    """Every catalog node's stored properties (but when it was recorded) and relationship."""
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n:Node) WHERE n.roles IS NULL RETURN n.uid AS uid, properties(n) AS p"
+    )
     rels, _, _ = driver.execute_query(
         "MATCH (a:Node)-[r]->(b:Node) RETURN a.uid AS a, type(r) AS t, b.uid AS b"
     )
@@ -243,7 +252,8 @@ def test_out_of_order_and_repeated_events_converge(client: TestClient, clean_gra
     in_order = _graph(clean_graph)
 
     # The same events again on an empty graph, out of order and repeated.
-    clean_graph.execute_query("MATCH (n:Node) DETACH DELETE n")
+    with clean_graph.session() as session:
+        session.run(query_text("admin/wipe_catalog")).consume()
     for event in (complete, other, start, complete, running, start, other):
         _post(client, event)
     shuffled = _graph(clean_graph)
@@ -422,8 +432,16 @@ def test_a_dataset_version_facet_names_the_version(client: TestClient) -> None:
     assert out == {"version": "17", "generatedBy": {"key": run_id}}
 
 
-def test_gzip_bodies_from_the_client_are_accepted(server_url: str, clean_graph: Driver) -> None:
-    config = HttpConfig.from_dict({"url": server_url, "compression": "gzip"})
+def test_gzip_bodies_from_the_client_are_accepted(
+    server_url: str, clean_graph: Driver, admin_token: str
+) -> None:
+    config = HttpConfig.from_dict(
+        {
+            "url": server_url,
+            "compression": "gzip",
+            "auth": {"type": "api_key", "apiKey": admin_token},
+        }
+    )
     client = OpenLineageClient(transport=HttpTransport(config))
     run_id = str(uuid.uuid4())
     client.emit(
@@ -449,7 +467,9 @@ def test_gzip_bodies_from_the_client_are_accepted(server_url: str, clean_graph: 
     assert [(r["status"], r["error"]) for r in records] == [("running", "m")]
 
 
-def test_concurrent_events_of_one_run_converge(server_url: str, clean_graph: Driver) -> None:
+def test_concurrent_events_of_one_run_converge(
+    server_url: str, clean_graph: Driver, auth_headers: dict[str, str]
+) -> None:
     run_id = str(uuid.uuid4())
     read, written = [_dataset("raw.a"), _dataset("raw.b")], [_dataset("out.c")]
     events = [
@@ -457,7 +477,10 @@ def test_concurrent_events_of_one_run_converge(server_url: str, clean_graph: Dri
                run_facets={f"f{i}": {"i": i}})
         for i, kind in enumerate(["START", "RUNNING", "COMPLETE", "OTHER"])
     ] * 3  # fmt: skip
-    with httpx.Client(base_url=server_url) as http, ThreadPoolExecutor(max_workers=6) as pool:
+    with (
+        httpx.Client(base_url=server_url, headers=auth_headers) as http,
+        ThreadPoolExecutor(max_workers=6) as pool,
+    ):
         codes = list(pool.map(lambda e: http.post("/api/v1/lineage", json=e).status_code, events))
     assert codes == [201] * len(events)
     nodes, rels = _graph(clean_graph)

@@ -89,14 +89,14 @@ def transport() -> CountingTransport:
 
 @pytest.fixture
 def catalog(
-    server_url: str, clean_graph: Driver, transport: CountingTransport
+    server_url: str, clean_graph: Driver, transport: CountingTransport, admin_token: str
 ) -> Iterator[CatalogClient]:
-    with CatalogClient(server_url, token="pipeline-token", transport=transport) as client:
+    with CatalogClient(server_url, token=admin_token, transport=transport) as client:
         yield client
 
 
 def test_a_pipeline_reports_its_lineage_in_a_few_lines(
-    catalog: CatalogClient, transport: CountingTransport
+    catalog: CatalogClient, transport: CountingTransport, admin_token: str
 ) -> None:
     catalog.register_person("ada@example.com", name="Ada")
     commit = catalog.register_code_commit("acme/loans", "abc123", author="ada@example.com")
@@ -123,9 +123,7 @@ def test_a_pipeline_reports_its_lineage_in_a_few_lines(
     catalog.register_model("churn", name="Churn")
     with catalog.run("train.churn", run_id="train-1", run_kind="TRAINING") as training:
         training.used("DatasetVersion:loans-clean@v1")
-        training.generated(
-            catalog.register_model_version("churn", "1", stage="STAGING", metrics={"auc": 0.9})
-        )
+        training.generated(catalog.register_model_version("churn", "1", metrics={"auc": 0.9}))
     evaluation = catalog.log_evaluation(
         "eval.churn",
         "ModelVersion:churn@1",
@@ -152,7 +150,7 @@ def test_a_pipeline_reports_its_lineage_in_a_few_lines(
         "usedBy { key runKind parameters } } }"
     )["modelVersion"]
     assert trained == {
-        "stage": "staging",
+        "stage": "registered",
         "metrics": {"auc": 0.9},
         "generatedBy": {"key": "train-1", "status": "completed", "runKind": "training"},
         "usedBy": [
@@ -160,7 +158,7 @@ def test_a_pipeline_reports_its_lineage_in_a_few_lines(
         ],
     }
     sent = transport.requests[0].headers
-    assert sent["Authorization"] == "Bearer pipeline-token"
+    assert sent["Authorization"] == f"Bearer {admin_token}"
     assert len({r.headers["X-Request-ID"] for r in transport.requests}) == len(transport.requests)
 
 
@@ -221,12 +219,17 @@ def test_a_failed_run_that_cannot_be_recorded_keeps_the_pipeline_error(
 
 
 def test_calls_retry_until_a_briefly_unavailable_server_answers(
-    settings: Settings, clean_graph: Driver
+    settings: Settings, clean_graph: Driver, admin_token: str
 ) -> None:
     port = free_port()
     transport = CountingTransport()
     client = CatalogClient(
-        f"http://127.0.0.1:{port}", retries=8, backoff=0.1, timeout=5.0, transport=transport
+        f"http://127.0.0.1:{port}",
+        token=admin_token,
+        retries=8,
+        backoff=0.1,
+        timeout=5.0,
+        transport=transport,
     )
     with client, serve(settings, port, delay=0.5):
         assert client.register_dataset("loans-raw") == "Dataset:loans-raw"
@@ -257,7 +260,10 @@ def test_a_catalog_without_its_database_is_retried_then_unavailable() -> None:
     transport = CountingTransport()
     with serve(no_database, free_port()) as url:
         wait_healthy(url)
-        client = CatalogClient(url, retries=2, backoff=0.01, transport=transport)
+        # A token, so the server must reach the database to check it.
+        client = CatalogClient(
+            url, token="lcat_unchecked", retries=2, backoff=0.01, transport=transport
+        )
         with client, pytest.raises(CatalogUnavailable) as raised:
             client.register_dataset("loans-raw")
     assert raised.value.code == "UNAVAILABLE"

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from strawberry.fastapi import GraphQLRouter
 
+from lineage_catalog.api.auth import RefusedError, caller, refused_response
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.schema import build_schema
 from lineage_catalog.api.rest import health, ingest, openlineage
@@ -28,6 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.auth_enabled:
+            log.warning(
+                "AUTHENTICATION IS OFF (LINEAGE_AUTH_ENABLED=false): every caller is an "
+                "anonymous admin. Use this for a local demo only, never in production."
+            )
         driver = open_driver(settings)
         app.state.graph = Graph(
             driver, database=settings.neo4j_database, observer=metrics.observe_query
@@ -51,11 +57,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
 
     async def context_getter(request: Request) -> Context:
+        graph: Graph = request.app.state.graph
+        principal, auth_error = await caller(request, graph=graph, settings=settings)
         return Context(
-            graph=request.app.state.graph,
+            graph=graph,
             settings=settings,
             metrics=metrics,
             request_id=request.state.request_id,
+            principal=principal,
+            auth_error=auth_error,
         )
 
     graphql = GraphQLRouter(
@@ -68,5 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(openlineage.router)
 
+    app.add_exception_handler(RefusedError, refused_response)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

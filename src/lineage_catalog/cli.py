@@ -1,11 +1,15 @@
-"""The `lineage` command: serve the API, run the local Neo4j, migrate, load demo data."""
+"""The `lineage` command: serve the API, run the local Neo4j, migrate, load data, bootstrap
+an admin, verify the audit trail."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
+import os
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lineage", description=__doc__)
+    parser.add_argument(
+        "--actor",
+        default=os.environ.get("LINEAGE_CLI_ACTOR") or f"ServiceAccount:cli-{getpass.getuser()}",
+        help="who runs this command, as recorded on audit events: Person:<email> or "
+        "ServiceAccount:<key> (default: LINEAGE_CLI_ACTOR, else ServiceAccount:cli-<os user>)",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve the GraphQL API with uvicorn")
@@ -59,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--kind", required=True, choices=[k.value for k in _load_kinds()])
     load.add_argument("--batch-size", type=int, default=10_000)
     load.add_argument(
+        "--reason",
+        help="why: recorded on the audit events (required for ownership and classification rows)",
+    )
+    load.add_argument(
         "--rejects", type=Path, help="where rejected rows go (default: FILE.rejects.jsonl)"
     )
     load.set_defaults(handler=_load)
@@ -68,7 +82,36 @@ def _parser() -> argparse.ArgumentParser:
     demo_load = demo_commands.add_parser("load", help="replace the graph's catalog with demo data")
     demo_load.add_argument("--seed", type=int, default=7)
     demo_load.set_defaults(handler=_demo_load)
+
+    admin = commands.add_parser("admin", help="accounts, from the server's host")
+    admin_commands = admin.add_subparsers(required=True, metavar="ACTION")
+    bootstrap = admin_commands.add_parser(
+        "bootstrap", help="create an admin (every role) and print a new API token for it"
+    )
+    bootstrap.add_argument("--email", required=True)
+    bootstrap.add_argument("--name")
+    bootstrap.add_argument(
+        "--clearance", action="append", default=[], help="a clearance to grant (repeatable)"
+    )
+    bootstrap.set_defaults(handler=_admin_bootstrap)
+
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
+    audit_commands.add_parser(
+        "verify", help="check the hash chain; name the first broken link (exit 1)"
+    ).set_defaults(handler=_audit_verify)
     return parser
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from lineage_catalog.domain.auth import Actor, Interface
+
+    return Actor(
+        uid=args.actor,
+        is_agent=not str(args.actor).startswith("Person:"),
+        interface=Interface.CLI,
+        request_id=f"cli-{uuid.uuid4().hex}",
+    )
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -182,7 +225,9 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     async def work(driver: Any) -> int:
         graph = Graph(driver, database=settings.neo4j_database)
         try:
+            # The host's operator may load ownership and classification rows, with a reason.
             report = await load(graph, source=args.file, kind=LoadKind(args.kind),
+                                actor=_actor(args), reason=args.reason, may_govern=True,
                                 batch_size=args.batch_size, progress=progress)  # fmt: skip
         except CatalogError as e:
             print(f"lineage load: {e}", file=sys.stderr)
@@ -205,9 +250,52 @@ def _demo_load(args: argparse.Namespace, settings: Settings) -> int:
     from lineage_catalog.demo import load_demo
 
     async def work(driver: Any) -> int:
-        summary = await load_demo(driver, database=settings.neo4j_database, seed=args.seed)
+        summary = await load_demo(
+            driver, database=settings.neo4j_database, seed=args.seed, actor=_actor(args)
+        )
         print(f"demo data loaded: {summary}")
         return 0
+
+    return _with_driver(settings, work)
+
+
+def _admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.domain.errors import CatalogError
+    from lineage_catalog.domain.model import check_email
+    from lineage_catalog.services.accounts import bootstrap_admin
+    from lineage_catalog.store.graph import Graph
+
+    async def work(driver: Any) -> int:
+        graph = Graph(driver, database=settings.neo4j_database)
+        try:
+            email = check_email(args.email, path=["email"])
+            issued = await bootstrap_admin(
+                graph, actor=_actor(args), email=email, name=args.name, clearances=args.clearance
+            )
+        except CatalogError as e:
+            print(f"lineage admin bootstrap: {e}", file=sys.stderr)
+            return 2
+        print(f"admin {issued.account}, token {issued.token_id} (shown once):", file=sys.stderr)
+        print(issued.token)
+        return 0
+
+    return _with_driver(settings, work)
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.services.audit import verify_chain
+    from lineage_catalog.store.graph import Graph
+
+    async def work(driver: Any) -> int:
+        report = await verify_chain(Graph(driver, database=settings.neo4j_database))
+        if report.ok:
+            print(f"audit chain intact: {report.checked:,} events verified")
+            return 0
+        print(
+            f"audit chain BROKEN at event {report.broken_seq} (key {report.broken_key}): "
+            f"{report.problem}; {report.checked:,} events before it verified",
+        )
+        return 1
 
     return _with_driver(settings, work)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+from lineage_catalog.domain.audit import Change
+from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.model import (
     Kind,
     OwnerRole,
@@ -22,6 +24,7 @@ from lineage_catalog.domain.model import (
     Stage,
     uid,
 )
+from lineage_catalog.services import audit
 from lineage_catalog.store.bulk import EdgeRow, NodeRow, load_rows
 from lineage_catalog.store.graph import Graph
 
@@ -556,13 +559,17 @@ def generate(
 async def load_catalog(
     graph: Graph, catalog: GeneratedCatalog, *, batch_size: int = 10_000
 ) -> None:
-    """Replace every node but the migration records with the catalog's rows."""
+    """Replace the catalog's content (not accounts or the audit trail) with the catalog's rows."""
     await graph.run_batched("admin/wipe_catalog")
     await load_rows(graph, nodes=catalog.nodes, edges=catalog.edges, batch_size=batch_size)
 
 
-async def load_demo(driver: AsyncDriver, *, database: str, seed: int) -> str:
-    """Replace the catalog with the default-size demo for seed; return a one-line summary."""
+async def load_demo(driver: AsyncDriver, *, database: str, seed: int, actor: Actor) -> str:
+    """Replace the catalog with the default-size demo for seed, audited; return a summary."""
     catalog = generate(seed=seed)
-    await load_catalog(Graph(driver, database=database), catalog)
+    graph = Graph(driver, database=database)
+    await load_catalog(graph, catalog)
+    change = Change("catalog.replace", "catalog", None, {"demo_seed": seed,
+                    "summary": catalog.summary()}, f"demo data loaded (seed {seed})")  # fmt: skip
+    await audit.write_audited(graph, actor=actor, changes=[change])
     return catalog.summary()

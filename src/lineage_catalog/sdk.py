@@ -243,12 +243,12 @@ class CatalogClient:
         model: str,
         version: str,
         *,
-        stage: str | None = None,
         artifact_uri: str | None = None,
         metrics: Mapping[str, Any] | None = None,
     ) -> str:
-        """Register a version of a model; returns `ModelVersion:<model>@<version>`."""
-        fields: dict[str, object] = {"model": model, "version": version, "stage": stage}
+        """Register a version of a model (stage `registered`; stages then move through the
+        governed lifecycle); returns `ModelVersion:<model>@<version>`."""
+        fields: dict[str, object] = {"model": model, "version": version}
         fields |= {"artifactUri": artifact_uri, "metrics": metrics}
         return self._register("registerModelVersion", "ModelVersionInput", fields)
 

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     migrate_on_start: bool = True
     graphiql: bool = True
+    # Every request needs `Authorization: Bearer <token>`. Switch off only for a local demo:
+    # the server then treats every caller as an anonymous admin and says so loudly at start.
+    auth_enabled: bool = True
+
+    # Model lifecycle: how long a challenger serves before it may become champion.
+    challenger_warmup_s: float = Field(default=24 * 3600, ge=0)
 
     # Limits that protect the graph from expensive requests.
     max_traversal_depth: int = Field(default=20, ge=1, le=100)

@@ -1,7 +1,10 @@
-// Create or update nodes by uid. Properties not given are left as they are;
-// recorded_at is set once, when the node is first recorded.
+// Create or update nodes by uid. Properties not given are left as they are; `on_create`
+// ones (an initial stage, an active flag) are set only when the node is new, and
+// recorded_at once, when it is first recorded. `before` is what the node held (for audits).
 UNWIND $rows AS row
+OPTIONAL MATCH (old:Node {uid: row.uid})
+WITH row, properties(old) AS before
 MERGE (n:Node {uid: row.uid})
-ON CREATE SET n.recorded_at = $now
+ON CREATE SET n.recorded_at = $now, n += coalesce(row.on_create, {})
 SET n:$(row.kind), n.kind = row.kind, n.key = row.key, n += row.props
-RETURN n.uid AS uid, n.kind AS kind, n.key AS key, properties(n) AS props
+RETURN n.uid AS uid, n.kind AS kind, n.key AS key, properties(n) AS props, before

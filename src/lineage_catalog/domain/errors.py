@@ -36,3 +36,21 @@ class GraphUnavailableError(CatalogError):
     """Neo4j cannot be reached."""
 
     code = "UNAVAILABLE"
+
+
+class UnauthenticatedError(CatalogError):
+    """No valid token: missing, unknown, revoked, expired, or its account is disabled."""
+
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(CatalogError):
+    """The caller's roles do not allow the operation (whether the target exists is not said)."""
+
+    code = "FORBIDDEN"
+
+
+class ConflictError(CatalogError):
+    """The change is not allowed in the current state (a stage rule, four eyes, a KPI)."""
+
+    code = "FAILED_PRECONDITION"

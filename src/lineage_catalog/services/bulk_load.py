@@ -8,6 +8,7 @@ nothing that already landed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import defaultdict
@@ -18,6 +19,9 @@ from typing import IO, Any
 
 import pyarrow as pa
 
+from lineage_catalog.domain.audit import Change
+from lineage_catalog.domain.auth import Actor
+from lineage_catalog.domain.model import Rel
 from lineage_catalog.ingest.arrow import (
     PARSERS,
     LoadKind,
@@ -26,8 +30,11 @@ from lineage_catalog.ingest.arrow import (
     predictions_fast,
     read_batches,
 )
+from lineage_catalog.services import audit
 from lineage_catalog.store import bulk, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
+
+GOVERNED_RELS = frozenset({Rel.OWNS, Rel.CLASSIFIED_AS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,29 +112,76 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, list[st
     return refused
 
 
+def _governance_rejects(
+    parsed: dict[int, ParsedRow], *, may_govern: bool, reason: str | None
+) -> dict[int, str]:
+    """Rows that set ownership or classification without the approver role or a reason."""
+    refused = {}
+    for number, row in parsed.items():
+        if any(edge.rel in GOVERNED_RELS for edge in row.edges):
+            if not may_govern:
+                refused[number] = "ownership and classification rows need the approver role"
+            elif not reason:
+                refused[number] = "ownership and classification rows need a reason for the load"
+    return refused
+
+
+def _batch_change(
+    kind: LoadKind, parsed: dict[int, ParsedRow], refused: set[int], reason: str | None
+) -> Change | None:
+    """One audit event per batch: which rows landed and a digest of what they wrote."""
+    landed = sorted(n for n in parsed if n not in refused)
+    if not landed:
+        return None
+    digest = hashlib.sha256()
+    for n in landed:
+        row = parsed[n]
+        digest.update(repr((row.prediction, row.nodes, row.edges)).encode())
+    after = {"rows": len(landed), "first_row": landed[0], "last_row": landed[-1],
+             "sha256": digest.hexdigest()}  # fmt: skip
+    return Change(f"bulk.{kind.value}", f"bulk:{kind.value}", None, after, reason)
+
+
 async def load(
     graph: Graph,
     *,
     source: Path | IO[bytes],
     kind: LoadKind,
+    actor: Actor,
+    reason: str | None = None,
+    may_govern: bool = False,
     batch_size: int = 10_000,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Load a Parquet / Arrow IPC source of one kind; valid rows land, the rest are reported."""
+    """Load a Parquet / Arrow IPC source of one kind; valid rows land, the rest are reported.
+
+    Each batch is one transaction with one audit event for the rows it wrote.
+    """
     report = LoadReport(kind=kind)
     started = time.perf_counter()
     for batch in read_batches(source, batch_size=batch_size):
         first = report.rows + 1
         parsed, rejects = _parse(kind, batch, first)
+        for number, why in _governance_rejects(
+            parsed, may_govern=may_govern, reason=reason
+        ).items():
+            del parsed[number]
+            rejects.append(
+                Reject(row=number, reason=why, values=batch.slice(number - first, 1).to_pylist()[0])
+            )
 
         async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, list[str]]:
-            return await _write(tx, parsed)
+            refused = await _write(tx, parsed)
+            change = _batch_change(kind, parsed, set(refused), reason)
+            if change is not None:
+                await audit.record(tx, actor=actor, changes=[change])
+            return refused
 
         refused = await graph.write(work)
         for number, lacking in sorted(refused.items()):
             row = batch.slice(number - first, 1).to_pylist()[0]
-            reason = "unknown reference: " + ", ".join(lacking)
-            rejects.append(Reject(row=number, reason=reason, values=row))
+            why = "unknown reference: " + ", ".join(lacking)
+            rejects.append(Reject(row=number, reason=why, values=row))
         report.rows += batch.num_rows
         report.loaded += batch.num_rows - len(rejects)
         report.rejects += rejects

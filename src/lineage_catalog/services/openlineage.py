@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lineage_catalog.domain.audit import Change
+from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.model import Kind, Rel, RunKind, RunStatus, uid
 from lineage_catalog.ingest.openlineage import (
     DataSourceFacet,
@@ -23,6 +25,7 @@ from lineage_catalog.ingest.openlineage import (
     facet,
     input_version,
 )
+from lineage_catalog.services import audit
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import decode_props, encode_props, now
 
@@ -49,8 +52,9 @@ class RecordedEvent:
     outputs: list[str]
 
 
-async def record_run_event(graph: Graph, *, plan: EventPlan) -> RecordedEvent:
-    """Merge one RunEvent into the graph (idempotent; events may arrive in any order)."""
+async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> RecordedEvent:
+    """Merge one RunEvent into the graph (idempotent; events may arrive in any order), and
+    audit it in the same transaction."""
 
     async def work(tx: WriteTx) -> RecordedEvent:
         known = [u for u in [plan.run, plan.job, plan.commit, *plan.datasets, *plan.outputs] if u]
@@ -62,13 +66,21 @@ async def record_run_event(graph: Graph, *, plan: EventPlan) -> RecordedEvent:
         updates = [*known, *(u for u in inputs if u.uid not in written)]
         run = await _upsert(tx, plan=plan, updates=updates, existing=existing)
         await _link(tx, plan=plan, inputs=inputs)
-        return RecordedEvent(
+        recorded = RecordedEvent(
             run=plan.run.key,
             job=plan.job.key,
             status=run["status"],
             inputs=[u.key for u in inputs],
             outputs=[u.key for u in plan.outputs],
         )
+        before = existing.get(plan.run.uid)
+        after = {
+            "event_type": plan.event_type, "event_time": plan.event_time, "job": recorded.job,
+            "status": recorded.status, "inputs": recorded.inputs, "outputs": recorded.outputs,
+        }  # fmt: skip
+        change = Change("openlineage.run_event", plan.run.uid, before or None, after)
+        await audit.record(tx, actor=actor, changes=[change])
+        return recorded
 
     return await graph.write(work)
 

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lineage_catalog.domain.audit import Change
+from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, uid
+from lineage_catalog.services import audit
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
 
@@ -34,6 +37,7 @@ class RegisterCommand:
     props: Mapping[str, Any]
     refs: Sequence[Ref] = ()
     replace: frozenset[Rel] = field(default_factory=frozenset)
+    on_create: Mapping[str, Any] = field(default_factory=dict)  # only when the node is new
 
 
 async def _check_refs(tx: WriteTx, refs: Sequence[Ref]) -> None:
@@ -44,25 +48,44 @@ async def _check_refs(tx: WriteTx, refs: Sequence[Ref]) -> None:
             raise BadInputError(f"no {kind} with key {key!r}", path=["input", *ref.path])
 
 
-async def register(graph: Graph, command: RegisterCommand) -> NodeRecord:
-    """Create or update a node and its links; nothing is written if a reference is unknown."""
+def _plain(props: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Properties as audited: without the bookkeeping time."""
+    if props is None:
+        return None
+    return {k: v for k, v in props.items() if k != "recorded_at"}
+
+
+async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> NodeRecord:
+    """Create or update a node and its links, audited; nothing is written if a reference is
+    unknown, and a command that changes nothing writes no audit event."""
 
     async def work(tx: WriteTx) -> NodeRecord:
         await _check_refs(tx, command.refs)
         (stored,) = await nodes.upsert_nodes(
-            tx, kind=command.kind, rows=[(command.key, command.props)]
+            tx, kind=command.kind, rows=[(command.key, command.props)], on_create=command.on_create
         )
-        me = stored.uid
+        me = stored.node.uid
+        removed = 0
         for rel in command.replace:
             keep = [r.target for r in command.refs if r.rel == rel and r.outgoing]
-            await nodes.unlink_except(tx, source=me, rel=rel, keep=keep)
+            removed += await nodes.unlink_except(tx, source=me, rel=rel, keep=keep)
         by_rel: dict[tuple[Rel, bool], list[tuple[str, str]]] = {}
         for ref in command.refs:
             pair = (me, ref.target) if ref.outgoing else (ref.target, me)
             by_rel.setdefault((ref.rel, ref.outgoing), []).append(pair)
+        added = 0
         for (rel, _), pairs in by_rel.items():
-            await nodes.link(tx, rel=rel, pairs=pairs)
-        return stored
+            added += await nodes.link(tx, rel=rel, pairs=pairs)
+        before, after = _plain(stored.before), _plain(stored.node.props)
+        if before != after or added or removed:
+            links: dict[str, list[str]] = {}
+            for ref in command.refs:
+                links.setdefault(ref.rel.value, []).append(ref.target)
+            change = Change(
+                f"register.{command.kind.value}", me, before, {**(after or {}), "links": links}
+            )
+            await audit.record(tx, actor=actor, changes=[change])
+        return stored.node
 
     return await graph.write(work)
 
@@ -70,35 +93,61 @@ async def register(graph: Graph, command: RegisterCommand) -> NodeRecord:
 async def link_interval(
     graph: Graph,
     *,
+    actor: Actor,
+    action: str,
     rel: Rel,
     source: Ref,
     target: Ref,
     valid_from: datetime,
     props: Mapping[str, Any],
+    reason: str | None,
 ) -> None:
-    """Record (source)-[rel {valid_from, ...}]->(target): ownership or serving over time."""
+    """Record (source)-[rel {valid_from, ...}]->(target), audited: ownership or serving."""
     if props.get("valid_to") is not None and props["valid_to"] <= valid_from:
         raise BadInputError("validTo must be after validFrom", path=["input", "validTo"])
 
     async def work(tx: WriteTx) -> None:
         await _check_refs(tx, [source, target])
-        await nodes.link_interval(
+        before, after = await nodes.link_interval(
             tx,
             rel=rel,
             source=source.target,
             target=target.target,
             props={**props, "valid_from": valid_from},
         )
+        if before != after:
+            whom = {"source": source.target, "target": target.target}
+            change = Change(
+                action,
+                target.target,
+                {**whom, **before} if before is not None else None,
+                {**whom, **after},
+                reason,
+            )
+            await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
 
 
-async def link_pairs(graph: Graph, *, rel: Rel, source: Ref, targets: Sequence[Ref]) -> None:
-    """Link one node to several (e.g. classify a dataset); idempotent."""
+async def link_pairs(
+    graph: Graph,
+    *,
+    actor: Actor,
+    action: str,
+    rel: Rel,
+    source: Ref,
+    targets: Sequence[Ref],
+    reason: str | None,
+) -> None:
+    """Link one node to several (e.g. classify a dataset); idempotent and audited."""
 
     async def work(tx: WriteTx) -> None:
         await _check_refs(tx, [source, *targets])
-        await nodes.link(tx, rel=rel, pairs=[(source.target, t.target) for t in targets])
+        added = await nodes.link(tx, rel=rel, pairs=[(source.target, t.target) for t in targets])
+        if added:
+            after = {rel.value: [t.target for t in targets]}
+            change = Change(action, source.target, None, after, reason)
+            await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -130,16 +131,36 @@ async def missing_uids(tx: WriteTx, *, uids: Iterable[str]) -> list[str]:
     return [row["uid"] for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Upserted:
+    """A node as stored by an upsert, and its properties before (None when it is new)."""
+
+    before: dict[str, Any] | None
+    node: NodeRecord
+
+
 async def upsert_nodes(
-    tx: WriteTx, *, kind: Kind, rows: list[tuple[str, Mapping[str, Any]]]
-) -> list[NodeRecord]:
-    """Create or update nodes of one kind from (key, props); returns them as stored."""
+    tx: WriteTx,
+    *,
+    kind: Kind,
+    rows: list[tuple[str, Mapping[str, Any]]],
+    on_create: Mapping[str, Any] | None = None,
+) -> list[Upserted]:
+    """Create or update nodes of one kind from (key, props); `on_create` only for new ones."""
+    created = encode_props(on_create or {})
     payload = [
-        {"uid": f"{kind.value}:{key}", "kind": kind.value, "key": key, "props": encode_props(p)}
+        {"uid": f"{kind.value}:{key}", "kind": kind.value, "key": key,
+         "props": encode_props(p), "on_create": created}
         for key, p in rows
-    ]
+    ]  # fmt: skip
     stored = await tx.run("node/upsert_nodes", rows=payload, now=now())
-    return [to_node(row) for row in stored]
+    return [
+        Upserted(
+            before=decode_props(row["before"]) if row["before"] is not None else None,
+            node=to_node(row),
+        )
+        for row in stored
+    ]
 
 
 async def link(
@@ -149,7 +170,7 @@ async def link(
     pairs: Iterable[tuple[str, str]],
     props: Mapping[str, Any] | None = None,
 ) -> int:
-    """Create (source)-[rel]->(target) once for each pair of uids."""
+    """Create (source)-[rel]->(target) once for each pair of uids; returns how many are new."""
     rows = [
         {"source": s, "target": t, "type": rel.value, "props": encode_props(props or {})}
         for s, t in pairs
@@ -157,13 +178,13 @@ async def link(
     if not rows:
         return 0
     (result,) = await tx.run("node/merge_edges", rows=rows, now=now())
-    return int(result["linked"])
+    return int(result["created"])
 
 
 async def link_interval(
     tx: WriteTx, *, rel: Rel, source: str, target: str, props: Mapping[str, Any]
-) -> int:
-    """Create (source)-[rel {valid_from, ...}]->(target), one per valid_from."""
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Create (source)-[rel {valid_from, ...}]->(target), one per valid_from: (before, after)."""
     stored = encode_props(props)
     row = {
         "source": source,
@@ -173,7 +194,11 @@ async def link_interval(
         "props": stored,
     }
     (result,) = await tx.run("node/merge_interval_edges", rows=[row], now=now())
-    return int(result["linked"])
+    before = result["before"]
+    after = {k: native(v) for k, v in result["after"].items() if k != "recorded_at"}
+    if before is not None:
+        before = {k: native(v) for k, v in before.items() if k != "recorded_at"}
+    return before, after
 
 
 async def unlink_except(tx: WriteTx, *, source: str, rel: Rel, keep: list[str]) -> int:

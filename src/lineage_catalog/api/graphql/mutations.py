@@ -41,6 +41,7 @@ from lineage_catalog.domain.model import (
     split_uid,
     version_key,
 )
+from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.services.registry import Ref, RegisterCommand, link_interval, link_pairs
 from lineage_catalog.services.registry import ref as make_ref
 from lineage_catalog.services.registry import register as register_node
@@ -71,6 +72,16 @@ class NamedInput:
     key: str
     name: str | None = None
     description: str | None = None
+
+
+@strawberry.input
+class ClassificationInput:
+    key: str
+    name: str | None = None
+    description: str | None = None
+    restricted: bool | None = strawberry.field(
+        default=None, description="Schema and samples of what it classifies need a clearance."
+    )
 
 
 @strawberry.input
@@ -153,7 +164,6 @@ class ModelInput:
 class ModelVersionInput:
     model: str
     version: str
-    stage: GqlStage | None = None  # type: ignore[valid-type]
     artifact_uri: str | None = None
     metrics: JSON | None = None
 
@@ -222,7 +232,7 @@ def _json_object(value: Any, path: list[str | int]) -> dict[str, Any] | None:
 
 
 async def _register(info: Info[Context, None], command: RegisterCommand) -> Any:
-    return to_type(await register_node(info.context.graph, command))
+    return to_type(await register_node(info.context.graph, command, actor=info.context.actor))
 
 
 @strawberry.type
@@ -235,10 +245,10 @@ class Mutation:
             for i, t in enumerate(input.teams or [])
         ]
         replace = frozenset({Rel.MEMBER_OF}) if input.teams is not None else frozenset()
-        props = {"name": input.name, "handle": input.handle, "active": True}
-        return await _register(  # type: ignore[no-any-return]
-            info, RegisterCommand(Kind.PERSON, email, props, refs, replace)
-        )
+        props = {"name": input.name, "handle": input.handle}
+        # Whether an account is active is the admin's to change (disableAccount), not ingest's.
+        command = RegisterCommand(Kind.PERSON, email, props, refs, replace, {"active": True})
+        return await _register(info, command)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_team(self, info: Info[Context, None], input: NamedInput) -> Team:
@@ -250,9 +260,12 @@ class Mutation:
     ) -> CatalogNode:
         return await _register_keyed(info, Kind.SERVICE_ACCOUNT, input)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Register a classification; a restricted one (PII) hides the schema and "
+        "samples of what it classifies from callers without its clearance."
+    )
     async def register_classification(
-        self, info: Info[Context, None], input: NamedInput
+        self, info: Info[Context, None], input: ClassificationInput
     ) -> CatalogNode:
         return await _register_keyed(info, Kind.CLASSIFICATION, input)  # type: ignore[no-any-return]
 
@@ -367,12 +380,14 @@ class Mutation:
         props = {
             "version": input.version,
             "model": model,
-            "stage": Stage(input.stage).value if input.stage else None,
             "artifact_uri": input.artifact_uri,
             "metrics": _json_object(input.metrics, ["input", "metrics"]),
         }
         refs = [make_ref(["model"], Rel.VERSION_OF, Kind.MODEL, model)]
-        return await _register(info, RegisterCommand(Kind.MODEL_VERSION, key, props, refs))  # type: ignore[no-any-return]
+        # A new version starts as registered; stages then move only by transitionStage.
+        first = {"stage": Stage.REGISTERED.value}
+        command = RegisterCommand(Kind.MODEL_VERSION, key, props, refs, on_create=first)
+        return await _register(info, command)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a deployment (key: <environment>/<name>).")
     async def register_deployment(
@@ -406,11 +421,14 @@ class Mutation:
         }
         await link_interval(
             info.context.graph,
+            actor=info.context.actor,
+            action="serving.record",
             rel=Rel.SERVED,
             source=source,
             target=target,
             valid_from=input.valid_from,
             props=props,
+            reason=checked_reason(input.reason, path=["input", "reason"], required=False),
         )
         record = await info.context.loaders.node.load(source.target)
         return to_type(record) if record else None  # type: ignore[return-value]
@@ -432,33 +450,54 @@ class Mutation:
         ]
         return await _register(info, RegisterCommand(Kind.PREDICTION, key, props, refs))  # type: ignore[no-any-return]
 
-    @strawberry.mutation(description="Record that an agent owns a thing from validFrom on.")
-    async def set_owner(self, info: Info[Context, None], input: OwnershipInput) -> CatalogNode:
+    @strawberry.mutation(
+        description="Record that an agent owns a thing from validFrom on (reason required)."
+    )
+    async def set_owner(
+        self, info: Info[Context, None], input: OwnershipInput, reason: str
+    ) -> CatalogNode:
+        why = checked_reason(reason, path=["reason"], required=True)
         owner = _node_ref(input.owner, ["owner"], Rel.OWNS, allowed=AGENT_KINDS)
         target_kind, target_key = split_uid(input.target)
         target = make_ref(["target"], Rel.OWNS, target_kind, target_key)
         props = {"role": OwnerRole(input.role).value, "valid_to": input.valid_to}
         await link_interval(
             info.context.graph,
+            actor=info.context.actor,
+            action="ownership.set",
             rel=Rel.OWNS,
             source=owner,
             target=target,
             valid_from=input.valid_from or datetime.now(UTC),
             props=props,
+            reason=why,
         )
         record = await info.context.loaders.node.load(target.target)
         return to_type(record)  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Classify a node (PII, SENSITIVE, ...).")
+    @strawberry.mutation(description="Classify a node (PII, SENSITIVE, ...); reason required.")
     async def classify(
-        self, info: Info[Context, None], target: strawberry.ID, classifications: list[str]
+        self,
+        info: Info[Context, None],
+        target: strawberry.ID,
+        classifications: list[str],
+        reason: str,
     ) -> CatalogNode:
+        why = checked_reason(reason, path=["reason"], required=True)
         kind, key = split_uid(target)
         source = make_ref(["target"], Rel.CLASSIFIED_AS, kind, key)
         targets = [
             make_ref(["classifications", i], Rel.CLASSIFIED_AS, Kind.CLASSIFICATION, c)
             for i, c in enumerate(classifications)
         ]
-        await link_pairs(info.context.graph, rel=Rel.CLASSIFIED_AS, source=source, targets=targets)
+        await link_pairs(
+            info.context.graph,
+            actor=info.context.actor,
+            action="classification.add",
+            rel=Rel.CLASSIFIED_AS,
+            source=source,
+            targets=targets,
+            reason=why,
+        )
         record = await info.context.loaders.node.load(source.target)
         return to_type(record)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
@@ -59,6 +60,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=ALL_NODE_TYPES,
         extensions=[
             OperationObserver,
+            AccessControl,
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxTokensLimiter, max_token_count=5000),
             partial(MaxAliasesLimiter, max_alias_count=30),

@@ -4,11 +4,14 @@ body, the same loader as `lineage load`."""
 from __future__ import annotations
 
 import io
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from lineage_catalog.api.auth import Writer, actor_of
 from lineage_catalog.api.rest.health import GraphDep
+from lineage_catalog.domain.auth import Interface, Role
 from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services.bulk_load import load
@@ -19,13 +22,24 @@ MAX_REJECTS_SHOWN = 1000
 
 
 @router.post("/api/v1/load/{kind}")
-async def load_arrow(kind: LoadKind, request: Request, graph: GraphDep) -> JSONResponse:
-    """Load the body's rows; 200 when all landed, 207 with the rejected rows and reasons."""
+async def load_arrow(
+    kind: LoadKind,
+    request: Request,
+    graph: GraphDep,
+    caller: Writer,
+    reason: Annotated[str | None, Query(max_length=2000)] = None,
+) -> JSONResponse:
+    """Load the body's rows (writer role; ownership and classification rows need approver and
+    a reason); 200 when all landed, 207 with the rejected rows and reasons."""
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"error": "body larger than 512 MiB: split it"}, status_code=413)
+    actor = actor_of(request, caller, Interface.BULK)
     try:
-        report = await load(graph, source=io.BytesIO(body), kind=kind)
+        report = await load(
+            graph, source=io.BytesIO(body), kind=kind, actor=actor, reason=reason,
+            may_govern=caller.has(Role.APPROVER),
+        )  # fmt: skip
     except CatalogError as e:
         return JSONResponse({"error": str(e)}, status_code=400)
     rejects = [{"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_REJECTS_SHOWN]]

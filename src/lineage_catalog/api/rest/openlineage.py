@@ -7,7 +7,9 @@ import zlib
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from lineage_catalog.api.auth import Writer, actor_of
 from lineage_catalog.api.rest.health import GraphDep
+from lineage_catalog.domain.auth import Interface
 from lineage_catalog.domain.errors import BadInputError, GraphUnavailableError
 from lineage_catalog.ingest.openlineage import parse_run_event, plan_event
 from lineage_catalog.services.openlineage import record_run_event
@@ -17,12 +19,14 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
 @router.post("/api/v1/lineage", status_code=201)
-async def post_lineage_event(request: Request, graph: GraphDep) -> JSONResponse:
-    """Record one RunEvent: 201 when stored, 400 with the reason (and nothing written)."""
+async def post_lineage_event(request: Request, graph: GraphDep, caller: Writer) -> JSONResponse:
+    """Record one RunEvent (writer role): 201 when stored, 400 with the reason (and nothing
+    written)."""
+    actor = actor_of(request, caller, Interface.OPENLINEAGE)
     try:
         body = _event_body(await request.body(), request.headers.get("content-encoding"))
         plan = plan_event(parse_run_event(body))
-        recorded = await record_run_event(graph, plan=plan)
+        recorded = await record_run_event(graph, plan=plan, actor=actor)
     except GraphUnavailableError as e:
         return JSONResponse({"error": str(e)}, status_code=503)
     except BadInputError as e:

@@ -1,0 +1,1 @@
+"""Tokens and roles: who is asking and what they may do (no GraphQL or Neo4j here)."""
