@@ -20,7 +20,8 @@ from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
-from lineage_catalog.api.graphql.mutations import Mutation
+from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
+from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
 from lineage_catalog.api.graphql.queries import Query as CatalogQuery
 from lineage_catalog.api.graphql.types import ALL_NODE_TYPES
 from lineage_catalog.settings import Settings
@@ -45,7 +46,12 @@ class CatalogStats:
 
 
 @strawberry.type
-class Query(CatalogQuery, AnalyticsQuery):
+class Mutation(CatalogMutation, LifecycleMutation):
+    """Every change: registering and linking, and the governed lifecycle."""
+
+
+@strawberry.type
+class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery):
     @strawberry.field(description="Node counts per kind.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)
