@@ -104,6 +104,7 @@ async def run_workloads(
                 requests=args.requests,
                 warmup=args.warmup,
                 run_id=f"{int(time.time()):x}",
+                wide_requests=args.wide_requests,
             )
             chosen = set(args.workloads.split(","))
             results: list[Result] = []
@@ -203,8 +204,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200, help="measured requests per way")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per way")
+    parser.add_argument(
+        "--wide-requests",
+        type=int,
+        default=20,
+        help="measured requests per way for W6 (each answer holds 10k nodes)",
+    )
     parser.add_argument("--clients", default="1,8,32", help="W4 concurrent clients")
-    parser.add_argument("--bulk-rows", type=int, default=1000, help="W5 rows per request")
+    parser.add_argument("--bulk-rows", type=int, default=500, help="W5 rows per request")
     parser.add_argument(
         "--ngql-bulk-rows", type=int, default=100, help="W5 rows per @neo4j/graphql create mutation"
     )

@@ -57,6 +57,8 @@ class Bench:
     requests: int
     warmup: int
     run_id: str  # keeps the keys written by this run apart from any earlier run's
+    wide_requests: int = 20  # W6 answers take seconds: fewer requests keep the run in budget
+    wide_warmup: int = 3
     notes: list[str] = field(default_factory=list)
 
     def pick(self, items: list[Any], i: int, salt: int = 0) -> Any:
@@ -87,6 +89,8 @@ async def _run_ways(
     calls: dict[str, Callable[[int], Any]],
     clients: int = 1,
     rows: int | None = None,
+    requests: int | None = None,
+    warmup: int | None = None,
 ) -> list[Result]:
     results = []
     for way, call in calls.items():
@@ -96,8 +100,8 @@ async def _run_ways(
                 call,
                 workload=workload,
                 way=way,
-                requests=bench.requests,
-                warmup=bench.warmup,
+                requests=requests or bench.requests,
+                warmup=bench.warmup if warmup is None else warmup,
                 clients=clients,
                 rows_per_request=rows,
             )
@@ -400,7 +404,13 @@ async def w6_wide(bench: Bench, width: int) -> list[Result]:
         signatures[NEO4J_GRAPHQL] = [r["uid"] for r in await ngql.wide(client, width, "")]
         calls[NEO4J_GRAPHQL] = lambda i: ngql.wide(client, width, bench.pick(starts, i))
     _agree(bench, "W6", {way: (len(ids), ids[:1], ids[-1:]) for way, ids in signatures.items()})
-    return await _run_ways(bench, f"W6 wide {width // 1000}k", calls)
+    return await _run_ways(
+        bench,
+        f"W6 wide {width // 1000}k",
+        calls,
+        requests=bench.wide_requests,
+        warmup=bench.wide_warmup,
+    )
 
 
 def _cursor(after: str) -> str | None:
