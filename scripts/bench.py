@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import bench_profile
 import bench_queries as q
 import bench_servers as servers
 import bench_workloads as w
@@ -85,7 +86,8 @@ async def run_workloads(
     api_url: str,
     ngql_url: str | None,
     token: str | None,
-) -> tuple[list[Result], list[str]]:
+    api_pid: int,
+) -> tuple[list[Result], list[str], dict[str, str]]:
     """Every selected workload, every way; returns the results and the answer checks."""
     settings = Settings(neo4j_uri=neo4j_uri)
     driver = open_driver(settings)
@@ -120,9 +122,37 @@ async def run_workloads(
                 if name in chosen:
                     _log(f"{name} ...")
                     results += await step()
-            return results, bench.notes
+            profiles = await profile_api(args, bench, chosen, api_pid) if args.profile else {}
+            return results, bench.notes, profiles
         finally:
             await driver.close()
+
+
+async def profile_api(
+    args: argparse.Namespace, bench: w.Bench, chosen: set[str], pid: int
+) -> dict[str, str]:
+    """py-spy profiles of the API process, taken after (never during) the measurements."""
+    preds = bench.samples.predictions
+    passes = {
+        "W1": (
+            "W1 trace",
+            100,
+            lambda i: bench.api.query(q.TRACE_API, {"key": bench.pick(preds, i + 10_000)}),
+        ),
+        "W6": (
+            "W6 wide 10k",
+            3,
+            lambda i: bench.api.query(q.WIDE_API, {"first": WIDTH, "after": None}),
+        ),
+    }
+    profiles = {}
+    for name, (title, requests, call) in passes.items():
+        if name in chosen:
+            _log(f"profiling the API on {title} ...")
+            out = args.out.parent / f"profile-{name}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            profiles[title] = await bench_profile.profile(pid, call, requests=requests, out=out)
+    return profiles
 
 
 def _ratio(mine: Result | None, other: Result | None, *, by: str) -> str:
@@ -219,6 +249,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-neo4j-graphql", action="store_true", help="skip way (c), the Neo4j GraphQL Library"
     )
+    parser.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="skip the py-spy profiles of the API (taken after the measurements)",
+    )
     parser.add_argument("--neo4j-uri", help="use this database as loaded (skips generation)")
     parser.add_argument("--heap", default="4g", help="local Neo4j heap")
     parser.add_argument("--pagecache-mb", type=int, default=4096)
@@ -286,9 +322,14 @@ def main() -> int:
                 ngql_url = ngql_server.url
             except servers.ServerError as e:
                 notes.append(f"@neo4j/graphql skipped: {e}")
-        results, checks = asyncio.run(
+        results, checks, profiles = asyncio.run(
             run_workloads(
-                args, neo4j_uri=neo4j_uri, api_url=api.url, ngql_url=ngql_url, token=token
+                args,
+                neo4j_uri=neo4j_uri,
+                api_url=api.url,
+                ngql_url=ngql_url,
+                token=token,
+                api_pid=api.process.pid,
             )
         )
         notes += checks
@@ -300,6 +341,8 @@ def main() -> int:
     for note in notes:
         print(f"- {note}")
     print(f"catalog: {summary}; scale {args.scale}; wall clock {wall / 60:.1f} min")
+    for title, text_profile in profiles.items():
+        print(f"\nAPI profile during {title} (py-spy):\n{text_profile}")
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -309,6 +352,7 @@ def main() -> int:
         "results": [r.as_dict() for r in results],
         "notes": notes,
         "table": text,
+        "profiles": profiles,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -15,19 +15,21 @@ from typing import Any
 
 # Innermost frame's file -> what it is part of; first match wins.
 AREAS = (
+    # uvloop runs the loop in C: its socket I/O and callbacks show under the top frame.
+    ("asyncio/runners.py", "event loop in C (uvloop: socket I/O, scheduling)"),
     ("lineage_catalog/store", "catalog store (query calls, props decoding)"),
     ("lineage_catalog/api", "catalog resolvers and types"),
     ("lineage_catalog", "catalog other"),
-    ("/neo4j/", "neo4j driver (Bolt, records, hydration)"),
-    ("/strawberry/", "Strawberry (schema, extensions, resolvers)"),
-    ("/graphql/", "graphql-core (parse, validate, execute)"),
-    ("/pydantic", "pydantic"),
+    ("neo4j/", "neo4j driver (Bolt, records, hydration)"),
+    ("strawberry/", "Strawberry (schema, extensions, resolvers)"),
+    ("graphql/", "graphql-core (parse, validate, execute)"),
+    ("pydantic", "pydantic"),
     ("json", "JSON encoding"),
-    ("/starlette/", "HTTP stack (uvicorn, starlette, fastapi)"),
-    ("/fastapi/", "HTTP stack (uvicorn, starlette, fastapi)"),
-    ("/uvicorn/", "HTTP stack (uvicorn, starlette, fastapi)"),
-    ("/asyncio/", "asyncio event loop"),
-    ("/prometheus_client/", "metrics"),
+    ("starlette/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("fastapi/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("uvicorn/", "HTTP stack (uvicorn, starlette, fastapi)"),
+    ("asyncio/", "asyncio event loop"),
+    ("prometheus_client/", "metrics"),
 )
 
 
