@@ -9,7 +9,7 @@ from lineage_catalog.domain.model import Kind
 
 
 class Role(StrEnum):
-    """What an account may do; `admin` implies every other role."""
+    """What an account may do; `admin` implies every other role, and every role `reader`."""
 
     READER = "reader"  # every query
     WRITER = "writer"  # register and record: GraphQL, OpenLineage, bulk loads
@@ -37,7 +37,10 @@ class Principal:
     clearances: frozenset[str] = field(default_factory=frozenset)
 
     def has(self, role: Role) -> bool:
-        return Role.ADMIN in self.roles or role in self.roles
+        """Admin holds every role; any role includes reading."""
+        if Role.ADMIN in self.roles or role in self.roles:
+            return True
+        return role is Role.READER and bool(self.roles)
 
     @property
     def is_agent(self) -> bool:

@@ -65,12 +65,13 @@ async def create_account(
     kind, key = split_uid(account)
 
     async def work(tx: WriteTx) -> None:
-        await nodes.upsert_nodes(tx, kind=kind, rows=[(key, {"name": name})], on_create={})
+        (stored,) = await nodes.upsert_nodes(tx, kind=kind, rows=[(key, {"name": name})])
         before, after = await _set(tx, account, roles=roles, clearances=clearances)
-        await audit.record(
-            tx, actor=actor,
-            changes=[Change("account.create", account, before, {**after, "name": name}, reason)],
-        )  # fmt: skip
+        renamed = stored.before is None or stored.before.get("name") != stored.node.get("name")
+        if renamed or before != after:
+            after = {**after, "name": stored.node.get("name")}
+            change = Change("account.create", account, before, after, reason)
+            await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
 

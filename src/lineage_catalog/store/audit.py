@@ -94,3 +94,11 @@ async def log_access(graph: Graph, *, reads: list[dict[str, Any]]) -> None:
         await tx.run("audit/access_log", reads=reads, now=now())
 
     await graph.write(work)
+
+
+async def access_reads(
+    graph: Graph, *, target: str | None, actor: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Restricted reads, newest first."""
+    rows = await graph.read("audit/access_reads", target=target, actor=actor, limit=limit)
+    return [{k: native(v) for k, v in row["read"].items()} for row in rows]

@@ -121,6 +121,12 @@ async def page_by_kind(
     return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=int(count["total"]))
 
 
+async def restricted_classifications(graph: Graph, *, uids: list[str]) -> dict[str, list[str]]:
+    """For each uid, the restricted classifications on it or its parent (one statement)."""
+    rows = await graph.read("node/restricted_classifications", uids=uids)
+    return {row["uid"]: list(row["restricted"]) for row in rows}
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

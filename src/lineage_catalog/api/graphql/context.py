@@ -32,7 +32,12 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
-        self.loaders = Loaders(self.graph, nested_limit=self.settings.max_page_size)
+        self.loaders = Loaders(
+            self.graph,
+            nested_limit=self.settings.max_page_size,
+            reader=self.principal.uid if self.principal else "",
+            request_id=self.request_id,
+        )
 
     @property
     def actor(self) -> Actor:

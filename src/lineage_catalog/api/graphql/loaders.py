@@ -8,15 +8,19 @@ from datetime import UTC, datetime
 from strawberry.dataloader import DataLoader
 
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
-from lineage_catalog.store import nodes
+from lineage_catalog.store import audit, nodes
 from lineage_catalog.store.graph import Graph
 
 
 class Loaders:
     """The loaders of one request; `at` is the request's "now" for current links."""
 
-    def __init__(self, graph: Graph, *, nested_limit: int) -> None:
+    def __init__(
+        self, graph: Graph, *, nested_limit: int, reader: str = "", request_id: str = ""
+    ) -> None:
         self._graph = graph
+        self._reader = reader
+        self._request_id = request_id
         self._nested_limit = nested_limit
         self.at = datetime.now(UTC)
         self.node: DataLoader[str, NodeRecord | None] = DataLoader(load_fn=self._load_nodes)
@@ -24,6 +28,27 @@ class Loaders:
             tuple[Rel, bool, Kind | None, datetime | None], DataLoader[str, list[Neighbor]]
         ]
         self._neighbors = {}
+        self.restrictions: DataLoader[str, frozenset[str]] = DataLoader(
+            load_fn=self._load_restrictions
+        )
+
+        self.access_log: DataLoader[tuple[str, str, bool], None] = DataLoader(
+            load_fn=self._log_access, cache=False
+        )
+
+    async def _log_access(self, reads: Sequence[tuple[str, str, bool]]) -> list[None]:
+        """Write every restricted read of the request to the access log (one transaction)."""
+        rows = [
+            {"actor": self._reader, "request_id": self._request_id, "target": target,
+             "field": field, "granted": granted}
+            for target, field, granted in reads
+        ]  # fmt: skip
+        await audit.log_access(self._graph, reads=rows)
+        return [None] * len(reads)
+
+    async def _load_restrictions(self, uids: Sequence[str]) -> list[frozenset[str]]:
+        found = await nodes.restricted_classifications(self._graph, uids=list(uids))
+        return [frozenset(found.get(uid, [])) for uid in uids]
 
     async def _load_nodes(self, uids: Sequence[str]) -> list[NodeRecord | None]:
         found = await nodes.nodes_by_uid(self._graph, uids=list(uids))

@@ -109,6 +109,9 @@ class DatasetVersionInput:
     location: str | None = None
     row_count: int | None = None
     schema: list[SchemaFieldInput] | None = None
+    sample: JSON | None = strawberry.field(
+        default=None, description="A few sample rows (a list of objects); restricted on read."
+    )
     created_at: datetime | None = None
 
 
@@ -231,6 +234,14 @@ def _json_object(value: Any, path: list[str | int]) -> dict[str, Any] | None:
     return value
 
 
+def _json_rows(value: Any, path: list[str | int]) -> list[dict[str, Any]] | None:
+    if value is not None and not (
+        isinstance(value, list) and all(isinstance(row, dict) for row in value)
+    ):
+        raise BadInputError("expected a list of JSON objects", path=path)
+    return value
+
+
 async def _register(info: Info[Context, None], command: RegisterCommand) -> Any:
     return to_type(await register_node(info.context.graph, command, actor=info.context.actor))
 
@@ -297,6 +308,7 @@ class Mutation:
             "location": input.location,
             "row_count": input.row_count,
             "schema": schema,
+            "sample": _json_rows(input.sample, ["input", "sample"]),
             "created_at": input.created_at,
         }
         refs = [make_ref(["dataset"], Rel.VERSION_OF, Kind.DATASET, dataset)]

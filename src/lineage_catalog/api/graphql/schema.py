@@ -20,6 +20,7 @@ from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
+from lineage_catalog.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
 from lineage_catalog.api.graphql.queries import Query as CatalogQuery
@@ -46,12 +47,12 @@ class CatalogStats:
 
 
 @strawberry.type
-class Mutation(CatalogMutation, LifecycleMutation):
+class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation):
     """Every change: registering and linking, and the governed lifecycle."""
 
 
 @strawberry.type
-class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery):
+class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery):
     @strawberry.field(description="Node counts per kind.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.auth.policy import cleared
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 
 
@@ -132,6 +133,17 @@ async def owners_of(
     return [Ownership.from_edge(owner=n.node, target=anchor, edge=n.edge) for n in found]
 
 
+async def restricted_read(info: Info[Context, None], node: NodeRecord, field: str) -> bool:
+    """Whether the caller may read a restricted field of node; a read of a node under a
+    restricted classification is written to the access log, granted or not."""
+    restricted = await info.context.loaders.restrictions.load(node.uid)
+    if not restricted:
+        return True
+    granted = cleared(info.context.principal, restricted)
+    await info.context.loaders.access_log.load((node.uid, field, granted))
+    return granted
+
+
 async def classifications_of(info: Info[Context, None], node: NodeRecord) -> list[Classification]:
     """Classifications set on the node itself (propagation along lineage is a separate query)."""
     found = await _neighbors(info, node, Rel.CLASSIFIED_AS, outgoing=True)
@@ -242,8 +254,13 @@ class DatasetVersion(Entity):
     row_count: int | None = prop("row_count")
     created_at: datetime | None = prop("created_at")
 
-    @strawberry.field
-    def schema(self) -> list[SchemaField]:
+    @strawberry.field(
+        description="Restricted: null unless the caller is cleared for every restricted "
+        "classification (e.g. PII) of this version or its dataset; each read is logged."
+    )
+    async def schema(self, info: Info[Context, None]) -> list[SchemaField] | None:
+        if not await restricted_read(info, self.record, "schema"):
+            return None
         fields = self.record.props.get("schema") or []
         return [
             SchemaField(
@@ -251,6 +268,12 @@ class DatasetVersion(Entity):
             )
             for f in fields
         ]
+
+    @strawberry.field(description="Sample rows; restricted like `schema`.")
+    async def sample(self, info: Info[Context, None]) -> JSON | None:
+        if not await restricted_read(info, self.record, "sample"):
+            return None
+        return self.record.props.get("sample")
 
     @strawberry.field
     async def dataset(self, info: Info[Context, None]) -> Dataset | None:

@@ -1,0 +1,290 @@
+"""Governance in GraphQL: the audit trail (Q5), accounts, roles, clearances and tokens."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.pagination import Connection, connection, decode_cursor, page_size
+from lineage_catalog.domain.audit import AuditEvent as AuditRecord
+from lineage_catalog.domain.auth import Role
+from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.model import Kind, check_email, check_key, split_uid
+from lineage_catalog.services import accounts
+from lineage_catalog.services.audit import checked_reason
+from lineage_catalog.store import accounts as account_store
+from lineage_catalog.store import audit as audit_store
+
+GqlRole = strawberry.enum(Role, name="Role")
+
+
+@strawberry.type(description="One audited change: who, what, when, why, before and after.")
+class AuditEvent:
+    seq: int
+    time: datetime
+    actor: str = strawberry.field(description="Person:<email> or ServiceAccount:<key>.")
+    actor_kind: str = strawberry.field(description="person or agent")
+    interface: str
+    request_id: str
+    action: str
+    target: str
+    before: JSON | None
+    after: JSON | None
+    reason: str | None
+    hash: str
+    prev_hash: str
+
+    @staticmethod
+    def from_record(record: AuditRecord) -> AuditEvent:
+        return AuditEvent(
+            seq=record.seq,
+            time=record.time,
+            actor=record.actor,
+            actor_kind=record.actor_kind,
+            interface=record.interface,
+            request_id=record.request_id,
+            action=record.action,
+            target=record.target,
+            before=json.loads(record.before),
+            after=json.loads(record.after),
+            reason=record.reason,
+            hash=record.hash,
+            prev_hash=record.prev_hash,
+        )
+
+
+@strawberry.type
+class ApiToken:
+    id: str
+    name: str | None
+    created_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@strawberry.type(description="A person or service account's access (admin only).")
+class Account:
+    id: strawberry.ID
+    roles: list[str]
+    clearances: list[str]
+    active: bool
+    tokens: list[ApiToken]
+
+
+@strawberry.type(description="A read of a restricted field, granted or refused.")
+class AccessRead:
+    time: datetime
+    actor: str
+    request_id: str
+    target: str
+    field: str
+    granted: bool
+
+
+@strawberry.type(description="A new token: the secret is shown this once and never stored.")
+class IssuedToken:
+    token_id: str
+    token: str
+    account: strawberry.ID
+
+
+@strawberry.input
+class AccountInput:
+    id: strawberry.ID = strawberry.field(description="Person:<email> or ServiceAccount:<key>.")
+    name: str | None = None
+    roles: list[GqlRole]  # type: ignore[valid-type]
+    clearances: list[str] = strawberry.field(
+        default_factory=list, description="Classification keys whose restricted data it may read."
+    )
+
+
+def _account(value: str, path: list[str | int]) -> str:
+    checked = accounts.account_uid(value, path=path)
+    kind, key = split_uid(checked)
+    if kind is Kind.PERSON:
+        return f"{kind.value}:{check_email(key, path=path)}"
+    return f"{kind.value}:{check_key(key, path=path)}"
+
+
+def _clearances(values: list[str], path: list[str | int]) -> list[str]:
+    return [check_key(v, path=[*path, i]) for i, v in enumerate(values)]
+
+
+async def _account_view(info: Info[Context, None], uid: str) -> Account | None:
+    found = await account_store.account(info.context.graph, uid=uid)
+    if found is None:
+        return None
+    return Account(
+        id=strawberry.ID(found["uid"]),
+        roles=sorted(found["roles"]),
+        clearances=sorted(found["clearances"]),
+        active=bool(found["active"]),
+        tokens=[
+            ApiToken(
+                id=t["id"],
+                name=t.get("name"),
+                created_at=t.get("created_at"),
+                expires_at=t.get("expires_at"),
+                revoked_at=t.get("revoked_at"),
+            )
+            for t in found["tokens"]
+        ],
+    )
+
+
+@strawberry.type
+class GovernanceQuery:
+    @strawberry.field(
+        description="Q5: audit events newest first; filter by target ids, actor, action "
+        "(prefix, e.g. 'stage.' or 'register.') and time range [since, until)."
+    )
+    async def audit_trail(
+        self,
+        info: Info[Context, None],
+        target: list[strawberry.ID] | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEvent]:
+        size = page_size(first, info.context.settings)
+        cursor = decode_cursor(after)
+        if cursor and not cursor.isdigit():
+            raise BadInputError("malformed cursor", path=["after"])
+        found = await audit_store.trail(
+            info.context.graph,
+            targets=[str(t) for t in target] if target else None,
+            actor=actor,
+            action=action,
+            since=since,
+            until=until,
+            before=int(cursor) if cursor else None,
+            limit=size + 1,
+        )
+        items = [(str(e.seq), AuditEvent.from_record(e)) for e in found[:size]]
+        return connection(items, has_next=len(found) > size)
+
+    @strawberry.field(description="Reads of restricted fields, newest first (admin).")
+    async def access_log(
+        self,
+        info: Info[Context, None],
+        target: strawberry.ID | None = None,
+        actor: str | None = None,
+        first: int | None = None,
+    ) -> list[AccessRead]:
+        found = await audit_store.access_reads(
+            info.context.graph, target=target, actor=actor,
+            limit=page_size(first, info.context.settings),
+        )  # fmt: skip
+        return [
+            AccessRead(time=r["time"], actor=r["actor"], request_id=r["request_id"],
+                       target=r["target"], field=r["field"], granted=r["granted"])
+            for r in found
+        ]  # fmt: skip
+
+    @strawberry.field(description="An account's roles, clearances and tokens (admin).")
+    async def account(self, info: Info[Context, None], id: strawberry.ID) -> Account | None:
+        return await _account_view(info, _account(id, ["id"]))
+
+
+def _reason(reason: str) -> str:
+    return checked_reason(reason, path=["reason"], required=True) or ""
+
+
+@strawberry.type
+class GovernanceMutation:
+    @strawberry.mutation(description="Create or update an account with roles (admin).")
+    async def create_account(
+        self, info: Info[Context, None], input: AccountInput, reason: str
+    ) -> Account:
+        uid = _account(input.id, ["input", "id"])
+        await accounts.create_account(
+            info.context.graph,
+            actor=info.context.actor,
+            account=uid,
+            name=input.name,
+            roles=[Role(r) for r in input.roles],
+            clearances=_clearances(input.clearances, ["input", "clearances"]),
+            reason=_reason(reason),
+        )
+        return await _account_view(info, uid)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Set an account's roles and clearances (admin).")
+    async def set_access(
+        self,
+        info: Info[Context, None],
+        account: strawberry.ID,
+        reason: str,
+        roles: list[GqlRole] | None = None,  # type: ignore[valid-type]
+        clearances: list[str] | None = None,
+    ) -> Account:
+        uid = _account(account, ["account"])
+        await accounts.set_access(
+            info.context.graph,
+            actor=info.context.actor,
+            account=uid,
+            reason=_reason(reason),
+            roles=[Role(r) for r in roles] if roles is not None else None,
+            clearances=_clearances(clearances, ["clearances"]) if clearances is not None else None,
+        )
+        return await _account_view(info, uid)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Disable an account: its tokens stop working at once.")
+    async def disable_account(
+        self, info: Info[Context, None], account: strawberry.ID, reason: str
+    ) -> Account:
+        return await _set_active(info, account, reason, active=False)
+
+    @strawberry.mutation(description="Enable a disabled account again (admin).")
+    async def enable_account(
+        self, info: Info[Context, None], account: strawberry.ID, reason: str
+    ) -> Account:
+        return await _set_active(info, account, reason, active=True)
+
+    @strawberry.mutation(description="A new API token for an account, shown once (admin).")
+    async def issue_token(
+        self,
+        info: Info[Context, None],
+        account: strawberry.ID,
+        name: str,
+        expires_at: datetime | None = None,
+        reason: str | None = None,
+    ) -> IssuedToken:
+        issued = await accounts.issue_token(
+            info.context.graph,
+            actor=info.context.actor,
+            account=_account(account, ["account"]),
+            name=check_key(name, path=["name"]),
+            expires_at=expires_at,
+            reason=checked_reason(reason, path=["reason"], required=False),
+        )
+        return IssuedToken(
+            token_id=issued.token_id, token=issued.token, account=strawberry.ID(issued.account)
+        )
+
+    @strawberry.mutation(description="Revoke a token at once (admin); returns its account.")
+    async def revoke_token(
+        self, info: Info[Context, None], token_id: str, reason: str
+    ) -> strawberry.ID:
+        owner = await accounts.revoke_token(
+            info.context.graph, actor=info.context.actor, token_id=token_id, reason=_reason(reason)
+        )
+        return strawberry.ID(owner)
+
+
+async def _set_active(
+    info: Info[Context, None], account: str, reason: str, *, active: bool
+) -> Account:
+    uid = _account(account, ["account"])
+    await accounts.set_access(
+        info.context.graph, actor=info.context.actor, account=uid, reason=_reason(reason),
+        active=active,
+    )  # fmt: skip
+    return await _account_view(info, uid)  # type: ignore[return-value]
