@@ -292,9 +292,14 @@ async def floor_ingest(bench: Bench, groups: list[dict[str, Any]]) -> None:
     await bench.floor.rows(statement, {"groups": groups, "now": datetime.now(UTC)}, write=True)
 
 
+# One cycle of 20 requests: exactly 80% lookups, 15% traces, 5% ingest batches, in a fixed
+# shuffled order that starts with one of each (the warm-up plans every statement).
+_REST = ["trace"] * 2 + ["lookup"] * 15
+_CYCLE = ["ingest", "trace", "lookup", *random.Random(20).sample(_REST, len(_REST))]
+
+
 def _mixed_op(i: int) -> str:
-    draw = random.Random(i * 104729).random()
-    return "lookup" if draw < 0.80 else "trace" if draw < 0.95 else "ingest"
+    return _CYCLE[i % len(_CYCLE)]
 
 
 async def w4_mixed(bench: Bench, clients: list[int]) -> list[Result]:
