@@ -189,9 +189,9 @@ async def record_evaluation(
     created_at: datetime,
     reason: str | None,
 ) -> NodeRecord:
-    """Record an evaluation: an evaluation run that used the version (and the datasets) and
-    generated the Evaluation. Re-recording the same one changes nothing; other results under
-    the same key are refused, since promotions rest on them."""
+    """Record an evaluation run that used the version (and data) and generated the result."""
+    # Kept as recorded, since promotions rest on them: recording the same one again changes
+    # nothing, other results under the same key are refused.
     mv, run, evaluation = _mv_uid(model_version), uid(Kind.RUN, run_id), uid(Kind.EVALUATION, key)
     for i, value in enumerate(dataset_versions):
         if split_uid(value, path=["input", "datasetVersions", i])[0] is not Kind.DATASET_VERSION:
@@ -278,8 +278,7 @@ async def _pending(tx: WriteTx, key: str) -> Approval:
 
 
 async def approve_promotion(graph: Graph, *, actor: Actor, approval: str, reason: str) -> Approval:
-    """Approve a request (not the requester's own) when the version meets every KPI of its
-    model; the version then moves to production."""
+    """Approve another person's request if every KPI is met: the version goes to production."""
 
     async def work(tx: WriteTx) -> Approval:
         request = await _pending(tx, approval)
@@ -364,8 +363,7 @@ async def model_card(graph: Graph, *, model_version: str) -> ModelCard | None:
 async def update_model_card(
     graph: Graph, *, actor: Actor, model_version: str, card: Mapping[str, Any], reason: str | None
 ) -> None:
-    """Update the fields given of a version's card; each change is audited with before and
-    after, so the audit trail is the card's history."""
+    """Update the card fields given; the audit events (before, after) are its history."""
 
     async def work(tx: WriteTx) -> None:
         node, _ = await locked_version(tx, model_version)

@@ -92,8 +92,7 @@ async def promote_to_champion(
     graph: Graph, *, actor: Actor, deployment: str, model_version: str, reason: str,
     warmup_s: float,
 ) -> None:  # fmt: skip
-    """Make a production version that has served as challenger for the warm-up the champion;
-    the previous champion's interval ends now."""
+    """Make a warmed-up production challenger the champion; the old champion stops now."""
 
     async def work(tx: WriteTx) -> None:
         target, intervals = await _locked_deployment(tx, deployment)
@@ -135,8 +134,9 @@ async def promote_to_champion(
 
 
 async def rollback(graph: Graph, *, actor: Actor, deployment: str, reason: str) -> None:
-    """End the current champion and make the previous champion (the one whose interval ended
-    last before the current one began) champion again."""
+    """End the current champion and make the previous champion champion again."""
+    # The previous champion: another version's champion interval that ended last before the
+    # current one began.
 
     async def work(tx: WriteTx) -> None:
         target, intervals = await _locked_deployment(tx, deployment)

@@ -242,8 +242,7 @@ async def approvals_of_version(graph: Graph, *, uid: str) -> list[Approval]:
 
 
 async def lock_deployment(tx: WriteTx, *, uid: str) -> list[ServingInterval] | None:
-    """Every serving interval of the deployment, which is locked for this transaction;
-    None when there is no such deployment."""
+    """The deployment's serving intervals, the deployment locked; None when there is none."""
     rows = await tx.run("lifecycle/lock_deployment", uid=uid)
     if not rows:
         return None
