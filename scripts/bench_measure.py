@@ -107,6 +107,7 @@ class GraphQLClient:
         self.http = http
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.last_extensions: dict[str, Any] = {}
 
     async def query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The `data` of the response."""
@@ -118,6 +119,7 @@ class GraphQLClient:
         body = response.json()
         if body.get("errors"):
             raise AnswerError(f"{self.url}: {json.dumps(body['errors'])[:1000]}")
+        self.last_extensions = body.get("extensions") or {}
         data: dict[str, Any] = body["data"]
         return data
 

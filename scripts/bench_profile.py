@@ -73,7 +73,7 @@ def summarize(raw: Path, *, top: int = 12) -> str:
     lines += ["most total time (frame on the stack):"]
     lines += [
         f"  {n / samples:6.1%}  {frame}"
-        for frame, n in total.most_common(top * 3)
+        for frame, n in total.most_common()
         if "lineage_catalog" in frame or "strawberry" in frame or "neo4j" in frame
     ][:top]
     return "\n".join(lines)

@@ -71,7 +71,11 @@ def _ids(items: list[dict[str, Any]] | None) -> list[str]:
 
 
 def _agree(bench: Bench, workload: str, signatures: dict[str, Any]) -> None:
-    """Record whether every way returned the same answer for the same input."""
+    """Record whether every way returned the same answer for the same input, and how many
+    Cypher statements the API sent for it."""
+    statements = bench.api.last_extensions.get("neo4jStatements")
+    if statements is not None:
+        bench.notes.append(f"{workload}: the API sent {statements} Cypher statements")
     first_way, first = next(iter(signatures.items()))
     differing = [way for way, sig in signatures.items() if sig != first]
     if differing:
