@@ -70,7 +70,8 @@ class RandomLineage:
         rng.shuffle(outputs)
         for r, start in enumerate(range(0, len(outputs), 2)):
             run = uid(Kind.RUN, f"run-{level}-{r}")
-            self.nodes.append(NodeRecord(Kind.RUN, run.split(":", 1)[1], {}))
+            started = T0 + timedelta(days=rng.randint(0, 60))
+            self.nodes.append(NodeRecord(Kind.RUN, run.split(":", 1)[1], {"started_at": started}))
             previous = self.by_level[-1]
             inputs = {rng.choice(previous)} | set(rng.sample(earlier, rng.randint(0, 4)))
             self.edges += [EdgeRow(Rel.USED, run, i) for i in sorted(inputs)]
@@ -104,9 +105,14 @@ class RandomLineage:
     def catalog(self) -> GeneratedCatalog:
         return GeneratedCatalog(nodes=self.nodes, edges=self.edges)
 
-    def downstream_graph(self) -> nx.DiGraph:
+    def downstream_graph(self, as_of: datetime | None = None) -> nx.DiGraph:
+        """Entity -> run -> entity edges; with as_of, only runs started by then."""
+        started = {n.uid: n.props.get("started_at") for n in self.nodes if n.kind == Kind.RUN}
         graph = nx.DiGraph()
         for e in self.edges:
+            run = e.source
+            if as_of is not None and run in started and started[run] > as_of:
+                continue
             if e.rel == Rel.USED:
                 graph.add_edge(e.target, e.source)
             elif e.rel == Rel.GENERATED:
@@ -231,9 +237,9 @@ def test_reclassifying_a_source_changes_answers_at_once(
 
 
 LINEAGE = """query($id: ID!, $direction: Direction!, $depth: Int, $after: String,
-                   $kinds: [NodeKind!]) {
+                   $kinds: [NodeKind!], $asOf: DateTime) {
   lineage(id: $id, direction: $direction, depth: $depth, first: 40, after: $after,
-          kinds: $kinds) {
+          kinds: $kinds, asOf: $asOf) {
     nodes { id } edges { type source target } totalNodes hasNextPage endCursor } }"""
 
 
@@ -274,3 +280,35 @@ def test_lineage_traversal_pages_match_networkx(app_client: TestClient, dag: Ran
     both, _, _ = _walk(app_client, id=dag.by_level[5][0], direction="BOTH")
     middle = dag.by_level[5][0]
     assert set(both) == nx.descendants(up, middle) | nx.descendants(down, middle)
+
+
+def test_point_in_time_lineage_and_impact_match_networkx(
+    app_client: TestClient, dag: RandomLineage
+) -> None:
+    raw = dag.by_level[0][0]
+    mv = next(n.uid for n in dag.nodes if n.kind == Kind.MODEL_VERSION and n.key.startswith("l11"))
+    for days in (10, 30, 45):
+        as_of = T0 + timedelta(days=days)
+        down = dag.downstream_graph(as_of)
+        up = down.reverse(copy=True)
+        for start, direction, graph in ((raw, "DOWNSTREAM", down), (mv, "UPSTREAM", up)):
+            expected = nx.descendants(graph, start) if start in graph else set()
+            nodes, _, _ = _walk(app_client, id=start, direction=direction, asOf=as_of.isoformat())
+            assert nodes == sorted(expected), (days, direction)
+        # Impact as of then: predictions made before it, from versions affected by then.
+        found = gql(app_client, IMPACT_AS_OF, dv=raw.split(":", 1)[1], asOf=as_of.isoformat())
+        affected = nx.descendants(down, raw) if raw in down else set()
+        expected_counts = {
+            (d, m): sum(1 for t in times if t < as_of)
+            for (d, m), times in dag.predictions.items()
+            if m in affected
+        }
+        got = {
+            (d["deployment"]["id"], d["modelVersion"]): d["predictionCount"]
+            for d in found["impact"]["deployments"]
+        }
+        assert got == expected_counts, days
+
+
+IMPACT_AS_OF = """query($dv: String!, $asOf: DateTime) { impact(datasetVersion: $dv, asOf: $asOf) {
+  deployments { deployment { id } modelVersion predictionCount } } }"""

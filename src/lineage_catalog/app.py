@@ -12,7 +12,7 @@ from strawberry.fastapi import GraphQLRouter
 from lineage_catalog.api.auth import RefusedError, caller, refused_response
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.schema import build_schema
-from lineage_catalog.api.rest import health, ingest, openlineage
+from lineage_catalog.api.rest import health, ingest, openlineage, reports
 from lineage_catalog.api.rest.middleware import RequestIdMiddleware
 from lineage_catalog.metrics import Metrics
 from lineage_catalog.settings import Settings, get_settings
@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             auth_error=auth_error,
         )
 
+    schema = build_schema(settings)
+    app.state.schema = schema
     graphql = GraphQLRouter(
-        build_schema(settings),
+        schema,
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ingest.router)
     app.include_router(openlineage.router)
+    app.include_router(reports.router)
 
     app.add_exception_handler(RefusedError, refused_response)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)

@@ -95,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     bootstrap.set_defaults(handler=_admin_bootstrap)
 
+    report = commands.add_parser("report", help="the compliance report of a model version (Q7)")
+    report.add_argument("model_version", metavar="MODEL@VERSION")
+    report.add_argument("--format", choices=["markdown", "html", "json"], default="markdown")
+    report.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    report.set_defaults(handler=_report)
+
     audit = commands.add_parser("audit", help="the audit trail")
     audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
     audit_commands.add_parser(
@@ -277,6 +283,48 @@ def _admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         print(f"admin {issued.account}, token {issued.token_id} (shown once):", file=sys.stderr)
         print(issued.token)
+        return 0
+
+    return _with_driver(settings, work)
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from lineage_catalog.api.graphql.context import Context
+    from lineage_catalog.api.graphql.schema import build_schema
+    from lineage_catalog.domain.auth import Principal, Role
+    from lineage_catalog.domain.errors import CatalogError
+    from lineage_catalog.domain.model import Kind
+    from lineage_catalog.metrics import Metrics
+    from lineage_catalog.reporting import report_data, to_html, to_markdown
+    from lineage_catalog.store.graph import Graph
+
+    actor = _actor(args)
+    # The host's operator reads the catalog as a reader without clearances.
+    principal = Principal(
+        uid=actor.uid,
+        kind=Kind.SERVICE_ACCOUNT if actor.is_agent else Kind.PERSON,
+        roles=frozenset({Role.READER}),
+    )
+
+    async def work(driver: Any) -> int:
+        graph = Graph(driver, database=settings.neo4j_database)
+        context = Context(graph=graph, settings=settings, metrics=Metrics(),
+                          request_id=actor.request_id, principal=principal)  # fmt: skip
+        try:
+            data = await report_data(
+                build_schema(settings), context=context, model_version=args.model_version
+            )
+        except CatalogError as e:
+            print(f"lineage report: {e}", file=sys.stderr)
+            return 2
+        render = {"markdown": to_markdown, "html": to_html}.get(args.format)
+        text = render(data) if render else json.dumps(data, indent=2, sort_keys=True) + "\n"
+        if args.output:
+            args.output.write_text(text)
+        else:
+            sys.stdout.write(text)
         return 0
 
     return _with_driver(settings, work)

@@ -303,7 +303,8 @@ def _agents(b: _Builder) -> None:
     for key, (name, text) in ACCOUNTS.items():
         b.node(Kind.SERVICE_ACCOUNT, key, name=name, description=text)
     for key, (name, text) in CLASSIFICATIONS.items():
-        b.node(Kind.CLASSIFICATION, key, name=name, description=text)
+        # PII is restricted: schemas and samples under it need the PII clearance.
+        b.node(Kind.CLASSIFICATION, key, name=name, description=text, restricted=key == "PII")
     for email, name, teams in PEOPLE:
         person = b.node(Kind.PERSON, email, name=name, handle=email.split("@")[0], active=True)
         for team in teams:
@@ -565,11 +566,16 @@ async def load_catalog(
 
 
 async def load_demo(driver: AsyncDriver, *, database: str, seed: int, actor: Actor) -> str:
-    """Replace the catalog with the default-size demo for seed, audited; return a summary."""
+    """Replace the catalog with the default-size demo for seed, audited, with its KPIs, model
+    cards and a promotion request; return a summary."""
+    # demo_lifecycle reads this module's tables, so it is imported here, not at the top.
+    from lineage_catalog.demo_lifecycle import record_demo_lifecycle
+
     catalog = generate(seed=seed)
     graph = Graph(driver, database=database)
     await load_catalog(graph, catalog)
     change = Change("catalog.replace", "catalog", None, {"demo_seed": seed,
                     "summary": catalog.summary()}, f"demo data loaded (seed {seed})")  # fmt: skip
     await audit.write_audited(graph, actor=actor, changes=[change])
+    await record_demo_lifecycle(graph)
     return catalog.summary()

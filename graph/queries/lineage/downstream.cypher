@@ -1,6 +1,6 @@
 // Everything downstream of the nodes $uids, at most $depth run-levels on (<= 20): the runs
 // that used them, what those runs generated, transitively; and the lineage edges among
-// them. Breadth-first, one round per level (see upstream.cypher).
+// them. Breadth-first, one round per level (see upstream.cypher); $as_of as there.
 MATCH (start:Node) WHERE start.uid IN $uids
 WITH collect(start) AS starts
 WITH starts, starts AS frontier, [] AS runs, [] AS found
@@ -9,6 +9,7 @@ CALL (frontier) {
   UNWIND frontier AS f
   MATCH (f)<-[:USED]-(r:Run)
   WHERE $depth >= ROUND
+    AND ($as_of IS NULL OR coalesce(r.started_at, r.recorded_at) <= $as_of)
   OPTIONAL MATCH (r)-[:GENERATED]->(g:Node)
   RETURN collect(DISTINCT r) AS rs, collect(DISTINCT g) AS gs
 }

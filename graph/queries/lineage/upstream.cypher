@@ -1,6 +1,7 @@
 // Everything upstream of the nodes $uids, at most $depth run-levels back (<= 20):
 // the runs that generated them, what those runs used, transitively; the commits the
 // runs executed; and the lineage edges among them. Breadth-first, one round per level.
+// With $as_of, only runs that had started by then (point-in-time lineage).
 MATCH (start:Node) WHERE start.uid IN $uids
 WITH collect(start) AS starts
 WITH starts, starts AS frontier, [] AS runs, [] AS found
@@ -9,6 +10,7 @@ CALL (frontier) {
   UNWIND frontier AS f
   MATCH (f)<-[:GENERATED]-(r:Run)
   WHERE $depth >= ROUND
+    AND ($as_of IS NULL OR coalesce(r.started_at, r.recorded_at) <= $as_of)
   OPTIONAL MATCH (r)-[:USED]->(u:Node)
   RETURN collect(DISTINCT r) AS rs, collect(DISTINCT u) AS us
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
 
 from lineage_catalog.domain.model import Kind, Rel
 from lineage_catalog.store import questions
@@ -19,23 +20,36 @@ class Impact:
     deployments: list[DeploymentPredictions]
 
 
-async def impact_of_dataset_version(graph: Graph, *, uid: str, depth: int) -> Impact:
-    """Q2: downstream entities, deployments serving affected versions, prediction counts."""
-    down = await questions.downstream(graph, uids=[uid], depth=depth)
+async def impact_of_dataset_version(
+    graph: Graph, *, uid: str, depth: int, as_of: datetime | None = None
+) -> Impact:
+    """Q2: downstream entities, deployments serving affected versions, prediction counts
+    (as of a time: runs started, serving begun and predictions made before it)."""
+    down = await questions.downstream(graph, uids=[uid], depth=depth, as_of=as_of)
     affected = [n.uid for n in down.nodes if n.kind == Kind.MODEL_VERSION]
-    served = await questions.prediction_impact(graph, model_versions=affected) if affected else []
+    served = (
+        await questions.prediction_impact(graph, model_versions=affected, as_of=as_of)
+        if affected
+        else []
+    )
     return Impact(downstream=down, deployments=served)
 
 
 async def lineage_around(
-    graph: Graph, *, uid: str, depth: int, upstream: bool, downstream: bool
+    graph: Graph,
+    *,
+    uid: str,
+    depth: int,
+    upstream: bool,
+    downstream: bool,
+    as_of: datetime | None = None,
 ) -> Upstream:
     """The lineage subgraph up- and/or downstream of a node, nodes in id order."""
     parts = []
     if upstream:
-        parts.append(await questions.upstream(graph, uids=[uid], depth=depth))
+        parts.append(await questions.upstream(graph, uids=[uid], depth=depth, as_of=as_of))
     if downstream:
-        parts.append(await questions.downstream(graph, uids=[uid], depth=depth))
+        parts.append(await questions.downstream(graph, uids=[uid], depth=depth, as_of=as_of))
     nodes = {n.uid: n for part in parts for n in part.nodes if n.uid != uid}
     edges = {(e.type, e.source, e.target): e for part in parts for e in part.edges}
     return Upstream(
@@ -53,11 +67,14 @@ class ClassifiedPath:
     path: list[str]
 
 
-async def classifications_upstream(graph: Graph, *, uid: str, depth: int) -> list[ClassifiedPath]:
-    """Q4: classifications upstream of a node, computed from lineage now, never copied."""
-    up = await questions.upstream(graph, uids=[uid], depth=depth)
+async def classifications_upstream(
+    graph: Graph, *, uid: str, depth: int, as_of: datetime | None = None
+) -> list[ClassifiedPath]:
+    """Q4: classifications upstream of a node, computed from lineage now (or as of a time),
+    never copied."""
+    up = await questions.upstream(graph, uids=[uid], depth=depth, as_of=as_of)
     entities = [uid] + [n.uid for n in up.nodes if n.kind not in (Kind.RUN, Kind.CODE_COMMIT)]
-    found = await questions.classifications_of(graph, uids=entities)
+    found = await questions.classifications_of(graph, uids=entities, as_of=as_of)
     parents = _shortest_paths(uid, up)
     paths = []
     for entity in entities:

@@ -21,14 +21,22 @@ class Upstream:
     edges: list[EdgeRecord]
 
 
-async def upstream(graph: Graph, *, uids: list[str], depth: int) -> Upstream:
-    """Runs, inputs and commits upstream of uids, up to depth run-levels (one statement)."""
-    return _subgraph(await graph.read("lineage/upstream", uids=uids, depth=depth))
+async def upstream(
+    graph: Graph, *, uids: list[str], depth: int, as_of: datetime | None = None
+) -> Upstream:
+    """Runs, inputs and commits upstream of uids, up to depth run-levels (one statement);
+    with as_of, only runs started by then."""
+    rows = await graph.read("lineage/upstream", uids=uids, depth=depth, as_of=as_of)
+    return _subgraph(rows)
 
 
-async def downstream(graph: Graph, *, uids: list[str], depth: int) -> Upstream:
-    """Runs and entity versions downstream of uids, up to depth run-levels (one statement)."""
-    return _subgraph(await graph.read("lineage/downstream", uids=uids, depth=depth))
+async def downstream(
+    graph: Graph, *, uids: list[str], depth: int, as_of: datetime | None = None
+) -> Upstream:
+    """Runs and entity versions downstream of uids, up to depth run-levels (one statement);
+    with as_of, only runs started by then."""
+    rows = await graph.read("lineage/downstream", uids=uids, depth=depth, as_of=as_of)
+    return _subgraph(rows)
 
 
 def _subgraph(rows: list[dict[str, Any]]) -> Upstream:
@@ -137,10 +145,12 @@ class DeploymentPredictions:
 
 
 async def prediction_impact(
-    graph: Graph, *, model_versions: list[str]
+    graph: Graph, *, model_versions: list[str], as_of: datetime | None = None
 ) -> list[DeploymentPredictions]:
     """Per deployment that served one of model_versions: how many predictions it made, when."""
-    rows = await graph.read("questions/prediction_impact", model_versions=model_versions)
+    rows = await graph.read(
+        "questions/prediction_impact", model_versions=model_versions, as_of=as_of
+    )
     return [
         DeploymentPredictions(
             deployment=to_node(r), model_version=r["model_version"],
@@ -150,9 +160,11 @@ async def prediction_impact(
     ]  # fmt: skip
 
 
-async def classifications_of(graph: Graph, *, uids: list[str]) -> dict[str, list[tuple[str, str]]]:
+async def classifications_of(
+    graph: Graph, *, uids: list[str], as_of: datetime | None = None
+) -> dict[str, list[tuple[str, str]]]:
     """For each uid: (classification, holder uid) set on it or on its parent."""
     found: dict[str, list[tuple[str, str]]] = {}
-    for row in await graph.read("questions/classifications_of", uids=uids):
+    for row in await graph.read("questions/classifications_of", uids=uids, as_of=as_of):
         found.setdefault(row["uid"], []).append((row["classification"], row["holder"]))
     return found

@@ -95,7 +95,8 @@ class LineageGraph:
 class AnalyticsQuery:
     @strawberry.field(
         description="The lineage subgraph around a node: runs, entity versions "
-        "and commits up- and/or downstream, nodes paged in id order."
+        "and commits up- and/or downstream, nodes paged in id order; with asOf, only runs "
+        "that had started by then (point-in-time lineage)."
     )
     async def lineage(
         self,
@@ -106,6 +107,7 @@ class AnalyticsQuery:
         kinds: list[GqlKind] | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        as_of: datetime | None = None,
     ) -> LineageGraph | None:
         split_uid(id)
         ctx = info.context
@@ -118,6 +120,7 @@ class AnalyticsQuery:
             depth=checked_depth(info.context.settings, depth),
             upstream=direction in (Direction.UPSTREAM, Direction.BOTH),
             downstream=direction in (Direction.DOWNSTREAM, Direction.BOTH),
+            as_of=as_of,
         )
         wanted = {Kind(k) for k in kinds} if kinds else None
         nodes = [n for n in found.nodes if wanted is None or n.kind in wanted]
@@ -146,13 +149,20 @@ class AnalyticsQuery:
         "deployments and prediction counts of a dataset version."
     )
     async def impact(
-        self, info: Info[Context, None], dataset_version: str, depth: int | None = None
+        self,
+        info: Info[Context, None],
+        dataset_version: str,
+        depth: int | None = None,
+        as_of: datetime | None = None,
     ) -> Impact | None:
         start = uid(Kind.DATASET_VERSION, dataset_version)
         if await info.context.loaders.node.load(start) is None:
             return None
         found = await lineage.impact_of_dataset_version(
-            info.context.graph, uid=start, depth=checked_depth(info.context.settings, depth)
+            info.context.graph,
+            uid=start,
+            depth=checked_depth(info.context.settings, depth),
+            as_of=as_of,
         )
         nodes = found.downstream.nodes
         return Impact(
@@ -178,19 +188,33 @@ class AnalyticsQuery:
         "with the lineage path from the node to where it is set."
     )
     async def classifications_upstream(
-        self, info: Info[Context, None], id: strawberry.ID, depth: int | None = None
+        self,
+        info: Info[Context, None],
+        id: strawberry.ID,
+        depth: int | None = None,
+        as_of: datetime | None = None,
     ) -> list[ClassificationPath]:
-        split_uid(id)
-        paths = await lineage.classifications_upstream(
-            info.context.graph, uid=id, depth=checked_depth(info.context.settings, depth)
+        return await classification_paths(info, id=id, depth=depth, as_of=as_of)
+
+
+async def classification_paths(
+    info: Info[Context, None], *, id: str, depth: int | None, as_of: datetime | None
+) -> list[ClassificationPath]:
+    """Q4 for one node: each classification upstream with the path to where it is set."""
+    split_uid(id)
+    paths = await lineage.classifications_upstream(
+        info.context.graph,
+        uid=id,
+        depth=checked_depth(info.context.settings, depth),
+        as_of=as_of,
+    )
+    holders = await info.context.loaders.node.load_many([p.holder for p in paths])
+    return [
+        ClassificationPath(
+            classification=p.classification,
+            holder=to_type(holder),
+            path=[strawberry.ID(step) for step in p.path],
         )
-        holders = await info.context.loaders.node.load_many([p.holder for p in paths])
-        return [
-            ClassificationPath(
-                classification=p.classification,
-                holder=to_type(holder),
-                path=[strawberry.ID(step) for step in p.path],
-            )
-            for p, holder in zip(paths, holders, strict=True)
-            if holder is not None
-        ]
+        for p, holder in zip(paths, holders, strict=True)
+        if holder is not None
+    ]

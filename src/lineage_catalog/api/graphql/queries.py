@@ -69,9 +69,11 @@ class LineageEdge:
     target: strawberry.ID
 
 
-@strawberry.type(description="Q1: from a prediction to everything that produced it.")
+@strawberry.type(
+    description="Q1: from a prediction (or a model version) to everything that produced it."
+)
 class PredictionTrace:
-    prediction: Prediction
+    prediction: Prediction | None
     deployment: Deployment | None
     model_version: ModelVersion | None
     training_run: Run | None
@@ -122,6 +124,66 @@ class SearchHit:
 
 def _of(records: list[NodeRecord], kind: Kind) -> list[Any]:
     return [to_type(r) for r in records if r.kind == kind]
+
+
+async def trace_model_version(
+    info: Info[Context, None],
+    *,
+    model_version: str,
+    depth: int | None,
+    prediction: NodeRecord | None = None,
+    deployment: str | None = None,
+) -> PredictionTrace:
+    """Everything upstream of a model version (and the prediction and deployment that used
+    it, for Q1), as a trace with owners: one traversal and one batched lookup."""
+    ctx = info.context
+    mv_uid = uid(Kind.MODEL_VERSION, model_version)
+    wanted = [mv_uid] + ([uid(Kind.DEPLOYMENT, deployment)] if deployment else [])
+    up, found = await asyncio.gather(
+        questions.upstream(ctx.graph, uids=[mv_uid], depth=checked_depth(ctx.settings, depth)),
+        ctx.loaders.node.load_many(wanted),
+    )
+    mv, dep = found[0], (found[1] if deployment else None)
+    training = [e.source for e in up.edges if e.type == Rel.GENERATED and e.target == mv_uid]
+    by_uid = {n.uid: n for n in up.nodes}
+    return PredictionTrace(
+        prediction=to_type(prediction) if prediction else None,  # type: ignore[arg-type]
+        deployment=to_type(dep) if dep else None,  # type: ignore[arg-type]
+        model_version=to_type(mv) if mv else None,  # type: ignore[arg-type]
+        training_run=to_type(by_uid[training[0]]) if training else None,  # type: ignore[arg-type]
+        runs=_of(up.nodes, Kind.RUN),
+        dataset_versions=_of(up.nodes, Kind.DATASET_VERSION),
+        features=_of(up.nodes, Kind.FEATURE),
+        code_commits=_of(up.nodes, Kind.CODE_COMMIT),
+        upstream_model_versions=_of(up.nodes, Kind.MODEL_VERSION),
+        edges=[
+            LineageEdge(
+                type=e.type.value, source=strawberry.ID(e.source), target=strawberry.ID(e.target)
+            )
+            for e in up.edges
+        ],
+    )
+
+
+async def reproducibility_of(
+    info: Info[Context, None], *, model_version: str
+) -> Reproducibility | None:
+    """Q6 for one model version."""
+    found = await questions.reproducibility(
+        info.context.graph, uid=uid(Kind.MODEL_VERSION, model_version)
+    )
+    if found is None:
+        return None
+    run = found.run
+    return Reproducibility(
+        model_version=to_type(found.model_version),  # type: ignore[arg-type]
+        training_run=to_type(run) if run else None,  # type: ignore[arg-type]
+        code_commit=to_type(found.commit) if found.commit else None,  # type: ignore[arg-type]
+        dataset_versions=_of(found.inputs, Kind.DATASET_VERSION),
+        features=_of(found.inputs, Kind.FEATURE),
+        parameters=run.props.get("parameters") if run else None,
+        environment=run.props.get("environment") if run else None,
+    )
 
 
 @strawberry.type
@@ -222,37 +284,15 @@ class Query:
     async def prediction_trace(
         self, info: Info[Context, None], key: str, depth: int | None = None
     ) -> PredictionTrace | None:
-        ctx = info.context
-        record = await ctx.loaders.node.load(uid(Kind.PREDICTION, key))
+        record = await info.context.loaders.node.load(uid(Kind.PREDICTION, key))
         if record is None:
             return None
-        depth = checked_depth(ctx.settings, depth)
-        mv_uid = uid(Kind.MODEL_VERSION, record.props.get("model_version", ""))
-        dep_uid = uid(Kind.DEPLOYMENT, record.props.get("deployment", ""))
-        up, (mv, deployment) = await asyncio.gather(
-            questions.upstream(ctx.graph, uids=[mv_uid], depth=depth),
-            ctx.loaders.node.load_many([mv_uid, dep_uid]),
-        )
-        training = [e.source for e in up.edges if e.type == Rel.GENERATED and e.target == mv_uid]
-        by_uid = {n.uid: n for n in up.nodes}
-        return PredictionTrace(
-            prediction=to_type(record),  # type: ignore[arg-type]
-            deployment=to_type(deployment) if deployment else None,  # type: ignore[arg-type]
-            model_version=to_type(mv) if mv else None,  # type: ignore[arg-type]
-            training_run=to_type(by_uid[training[0]]) if training else None,  # type: ignore[arg-type]
-            runs=_of(up.nodes, Kind.RUN),
-            dataset_versions=_of(up.nodes, Kind.DATASET_VERSION),
-            features=_of(up.nodes, Kind.FEATURE),
-            code_commits=_of(up.nodes, Kind.CODE_COMMIT),
-            upstream_model_versions=_of(up.nodes, Kind.MODEL_VERSION),
-            edges=[
-                LineageEdge(
-                    type=e.type.value,
-                    source=strawberry.ID(e.source),
-                    target=strawberry.ID(e.target),
-                )
-                for e in up.edges
-            ],
+        return await trace_model_version(
+            info,
+            model_version=record.props.get("model_version", ""),
+            depth=depth,
+            prediction=record,
+            deployment=record.props.get("deployment", ""),
         )
 
     @strawberry.field(
@@ -262,21 +302,7 @@ class Query:
     async def reproducibility(
         self, info: Info[Context, None], model_version: str
     ) -> Reproducibility | None:
-        found = await questions.reproducibility(
-            info.context.graph, uid=uid(Kind.MODEL_VERSION, model_version)
-        )
-        if found is None:
-            return None
-        run = found.run
-        return Reproducibility(
-            model_version=to_type(found.model_version),  # type: ignore[arg-type]
-            training_run=to_type(run) if run else None,  # type: ignore[arg-type]
-            code_commit=to_type(found.commit) if found.commit else None,  # type: ignore[arg-type]
-            dataset_versions=_of(found.inputs, Kind.DATASET_VERSION),
-            features=_of(found.inputs, Kind.FEATURE),
-            parameters=run.props.get("parameters") if run else None,
-            environment=run.props.get("environment") if run else None,
-        )
+        return await reproducibility_of(info, model_version=model_version)
 
     @strawberry.field(description="Q8: what a person, team or service account owns (at a time).")
     async def owned_by(
@@ -295,13 +321,14 @@ class Query:
         )
         return [Ownership.from_edge(owner=o.owner, target=o.target, edge=o.edge) for o in found]
 
-    @strawberry.field(description="Q8: things with no current owner.")
+    @strawberry.field(description="Q8: things with no owner now (or at asOf).")
     async def unowned(
         self,
         info: Info[Context, None],
         kinds: list[GqlKind] | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        as_of: datetime | None = None,
     ) -> Connection[CatalogNode]:
         chosen = [Kind(k) for k in kinds] if kinds else UNOWNED_DEFAULT
         found, more = await questions.unowned(
@@ -309,7 +336,7 @@ class Query:
             kinds=chosen,
             after=decode_cursor(after),
             limit=page_size(first, info.context.settings),
-            at=info.context.loaders.at,
+            at=as_of or info.context.loaders.at,
         )
         return connection([(n.uid, to_type(n)) for n in found], has_next=more)
 

@@ -24,6 +24,7 @@ from lineage_catalog.api.graphql.governance import GovernanceMutation, Governanc
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
 from lineage_catalog.api.graphql.queries import Query as CatalogQuery
+from lineage_catalog.api.graphql.report import ReportQuery
 from lineage_catalog.api.graphql.types import ALL_NODE_TYPES
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import catalog
@@ -52,7 +53,7 @@ class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation):
 
 
 @strawberry.type
-class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery):
+class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, ReportQuery):
     @strawberry.field(description="Node counts per kind.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)

@@ -1,0 +1,46 @@
+"""Q7 as a document: the compliance report of a model version in JSON, Markdown or HTML."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from lineage_catalog.api.auth import rest_principal
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.domain.auth import Principal, Role
+from lineage_catalog.domain.errors import CatalogError, NotFoundError
+from lineage_catalog.reporting import report_data, to_html, to_markdown
+
+router = APIRouter()
+Reader = Annotated[Principal, rest_principal(Role.READER)]
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+@router.get("/api/v1/reports/compliance/{model_version}")
+async def compliance_report(
+    model_version: str, request: Request, caller: Reader, format: ReportFormat = ReportFormat.HTML
+) -> Response:
+    """The report of <model>@<version> (reader role): 404 when there is no such version."""
+    state = request.app.state
+    context = Context(graph=state.graph, settings=state.settings, metrics=state.metrics,
+                      request_id=request.state.request_id, principal=caller)  # fmt: skip
+    try:
+        data = await report_data(state.schema, context=context, model_version=model_version)
+    except NotFoundError as e:
+        return JSONResponse({"error": str(e), "code": e.code}, status_code=404)
+    except CatalogError as e:
+        status = 503 if e.code == "UNAVAILABLE" else 400
+        return JSONResponse({"error": str(e), "code": e.code}, status_code=status)
+    if format is ReportFormat.JSON:
+        return JSONResponse(data)
+    if format is ReportFormat.MARKDOWN:
+        return PlainTextResponse(to_markdown(data), media_type="text/markdown; charset=utf-8")
+    return HTMLResponse(to_html(data))
