@@ -89,7 +89,8 @@ def auth_headers(admin_token: str) -> dict[str, str]:
 
 @pytest.fixture
 def clean_graph(driver: Driver, settings: Settings) -> Driver:
-    """The graph emptied of everything but the migration records."""
+    """The graph emptied of the catalog's content; migration records, accounts with their
+    tokens, the audit trail and the access log survive (see admin/wipe_catalog.cypher)."""
     with driver.session(database=settings.neo4j_database) as session:
         session.run(query_text("admin/wipe_catalog")).consume()
     return driver

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import pyarrow as pa
 from fastapi.testclient import TestClient
+from graphql import FieldNode, OperationDefinitionNode, parse
 from neo4j import Driver
 
 from tests.graphql_client import gql
@@ -66,3 +69,42 @@ def audit_events(driver: Driver, **where: Any) -> list[dict[str, Any]]:
 def audit_count(driver: Driver) -> int:
     records, _, _ = driver.execute_query("MATCH (a:AuditEvent) RETURN count(a) AS n")
     return int(records[0]["n"])
+
+
+def root_fields(query: str) -> set[str]:
+    """The root fields an operation document selects (aliases resolved to field names)."""
+    return {
+        selection.name.value
+        for definition in parse(query).definitions
+        if isinstance(definition, OperationDefinitionNode)
+        for selection in definition.selection_set.selections
+        if isinstance(selection, FieldNode)
+    }
+
+
+def bulk_load(
+    client: TestClient, kind: str, rows: list[dict[str, Any]], reason: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """POST rows as an Arrow IPC stream to /api/v1/load/<kind>: (status, body)."""
+    sink = io.BytesIO()
+    table = pa.Table.from_pylist(rows)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    params = {"reason": reason} if reason else None
+    response = client.post(f"/api/v1/load/{kind}", content=sink.getvalue(), params=params)
+    body: dict[str, Any] = response.json()
+    return response.status_code, body
+
+
+def graph_snapshot(driver: Driver) -> tuple[list[Any], list[Any]]:
+    """Every node and relationship with its labels or type and properties: to show nothing
+    changed."""
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props "
+        "ORDER BY id"
+    )
+    rels, _, _ = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN elementId(r) AS id, type(r) AS type, elementId(a) AS a, "
+        "elementId(b) AS b, properties(r) AS props ORDER BY id"
+    )
+    return [n.data() for n in nodes], [r.data() for r in rels]

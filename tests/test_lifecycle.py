@@ -16,8 +16,17 @@ from neo4j import Driver
 from lineage_catalog.services.lifecycle import request_promotion
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph, open_driver
+from lineage_catalog.store.lifecycle import Approval
 from tests.conftest import TEST_ACTOR
-from tests.governance_helpers import account_token, audit_events, error_code, post_as
+from tests.governance_helpers import (
+    account_token,
+    audit_count,
+    audit_events,
+    bulk_load,
+    error_code,
+    graph_snapshot,
+    post_as,
+)
 from tests.graphql_client import gql, post
 
 REGISTER = """
@@ -131,6 +140,16 @@ def _actions(driver: Driver, target: str) -> list[str]:
     return [e["action"] for e in audit_events(driver, target=target)]
 
 
+def _load_champion(client: TestClient, deployment: str, mv: str, since: datetime) -> None:
+    """Past serving as champion, as history arrives: a bulk load of a SERVED edge (the API
+    makes a champion only by promoteToChampion)."""
+    status, body = bulk_load(client, "edges", [{
+        "type": "SERVED", "source": f"Deployment:{deployment}", "target": f"ModelVersion:{mv}",
+        "valid_from": since.isoformat(), "role": "champion", "traffic_share": 1.0,
+    }])  # fmt: skip
+    assert (status, body["loaded"]) == (200, 1), body
+
+
 def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
     client: TestClient, clean_graph: Driver, approver: tuple[str, str]
 ) -> None:
@@ -197,18 +216,16 @@ def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
                  mv=v2)["approvals"]  # fmt: skip
     assert listed == [{"key": approval["key"], "status": "approved"}]
 
-    # Serving: v1 was champion for a month; v2 has been challenger for two days.
+    # Serving: v1 was champion for a month (loaded history); v2 has been challenger for two
+    # days (recorded).
     now = datetime.now(UTC)
     gql(client, f'mutation {{ registerDeployment(input: {{environment: "prod", '
                 f'name: "{deployment.split("/")[1]}"}}) {{ key }} }}')  # fmt: skip
-    for mv, role, since, why in (
-        (v1, "CHAMPION", now - timedelta(days=30), "first launch"),
-        (v2, "CHALLENGER", now - timedelta(days=2), "A/B test of v2"),
-    ):
-        gql(client, RECORD_SERVING, input={
-            "deployment": deployment, "modelVersion": mv, "role": role, "validFrom":
-            since.isoformat(), "trafficShare": 1.0 if role == "CHAMPION" else 0.1,
-            "reason": why, "changedBy": "Person:alice@lifecycle.example"})  # fmt: skip
+    _load_champion(client, deployment, v1, now - timedelta(days=30))
+    gql(client, RECORD_SERVING, input={
+        "deployment": deployment, "modelVersion": v2, "role": "CHALLENGER", "validFrom":
+        (now - timedelta(days=2)).isoformat(), "trafficShare": 0.1,
+        "reason": "A/B test of v2", "changedBy": "Person:alice@lifecycle.example"})  # fmt: skip
 
     promoted_at = datetime.now(UTC)
     body = post_as(client, approver_token, PROMOTE, d=deployment, mv=v2, reason="won the A/B")
@@ -230,7 +247,7 @@ def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
         (v1, "champion", approver_uid, "churn alerts spiked"),
         (v2, "champion", approver_uid, "won the A/B"),
         (v2, "challenger", "Person:alice@lifecycle.example", "A/B test of v2"),
-        (v1, "champion", "Person:alice@lifecycle.example", "first launch"),
+        (v1, "champion", None, None),
     ]  # fmt: skip
     rolled_back, v2_reign = history[0], history[1]
     assert v2_reign["validTo"] == rolled_back["validFrom"]
@@ -329,10 +346,7 @@ def test_rollback_needs_a_previous_champion(
     env, name = deployment.split("/")
     gql(client, f'mutation {{ registerDeployment(input: {{environment: "{env}", '
                 f'name: "{name}"}}) {{ key }} }}')  # fmt: skip
-    gql(client, RECORD_SERVING, input={
-        "deployment": deployment, "modelVersion": f"{model}@1", "role": "CHAMPION",
-        "validFrom": (datetime.now(UTC) - timedelta(days=3)).isoformat(),
-    })  # fmt: skip
+    _load_champion(client, deployment, f"{model}@1", datetime.now(UTC) - timedelta(days=3))
     code, message = _code(post_as(client, approver_token, ROLLBACK, d=deployment, reason="x"))
     assert code == "FAILED_PRECONDITION" and "no previous champion" in message
     assert (
@@ -497,3 +511,82 @@ def test_concurrent_promotion_requests_leave_one_pending(
     listed = gql(client, "query($mv: String!) { approvals(modelVersion: $mv) { status } }",
                  mv=f"{model}@1")["approvals"]  # fmt: skip
     assert listed == [{"status": "pending"}]
+    # The refused request had locked the version (a write) before it was refused: its
+    # transaction rolled back with no audit event.
+    (winner,) = [o for o in outcomes if isinstance(o, Approval)]
+    requested = audit_events(
+        clean_graph, target=f"ModelVersion:{model}@1", action="approval.request"
+    )
+    assert [e["reason"] for e in requested] == [winner.request_reason]
+
+
+def test_record_serving_cannot_make_a_champion_or_serve_an_archived_version(
+    client: TestClient, clean_graph: Driver, approver: tuple[str, str]
+) -> None:
+    _, approver_token = approver
+    model, dataset, deployment = _names()
+    v1, v2 = f"{model}@1", f"{model}@2"
+    gql(client, REGISTER, model=model, dataset=dataset)
+    env, name = deployment.split("/")
+    gql(client, f'mutation {{ registerDeployment(input: {{environment: "{env}", '
+                f'name: "{name}"}}) {{ key }} }}')  # fmt: skip
+    # v2 reaches production the governed way; v1 stays registered.
+    gql(client, SET_KPIS, model=model, kpis=[{"metric": "auc", "threshold": 0.8}], reason="t")
+    _evaluate(client, f"eval-{model}-2", v2, metrics={"auc": 0.9})
+    gql(client, TRANSITION, mv=v2, stage="STAGING", reason="candidate")
+    approval = gql(client, REQUEST, mv=v2, reason="better")["requestPromotion"]["key"]
+    approved = post_as(client, approver_token, APPROVE, approval=approval, reason="KPIs met")
+    assert "errors" not in approved, approved
+    before = audit_count(clean_graph)
+    snapshot = graph_snapshot(clean_graph)
+
+    served = {"deployment": deployment, "role": "CHAMPION", "trafficShare": 1.0,
+              "validFrom": (datetime.now(UTC) - timedelta(days=3)).isoformat()}  # fmt: skip
+    # Neither a registered version nor a production one: a champion needs promoteToChampion
+    # (the four-eyes approval and the challenger's warm-up).
+    for mv in (v1, v2):
+        body = post(client, RECORD_SERVING, input={**served, "modelVersion": mv})
+        code, message = _code(body)
+        assert code == "BAD_USER_INPUT" and body["errors"][0]["extensions"]["field"] == (
+            "input.role"
+        ), body
+        assert "promoteToChampion" in message and "requestPromotion" in message
+    assert (audit_count(clean_graph), graph_snapshot(clean_graph)) == (before, snapshot)
+    gql(client, TRANSITION, mv=v1, stage="ARCHIVED", reason="superseded")
+    before, snapshot = audit_count(clean_graph), graph_snapshot(clean_graph)
+    body = post(client, RECORD_SERVING, input={**served, "modelVersion": v1, "role": "SHADOW"})
+    code, message = _code(body)
+    assert code == "FAILED_PRECONDITION" and "archived" in message, body
+    assert (audit_count(clean_graph), graph_snapshot(clean_graph)) == (before, snapshot)
+    assert _serving(client, deployment, None) == set()
+    for mv in (v1, v2):
+        assert audit_events(clean_graph, target=f"ModelVersion:{mv}", action="serving.record") == []
+
+
+def test_a_change_refused_after_it_began_writing_leaves_nothing(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    model, dataset, _ = _names()
+    v1 = f"{model}@1"
+    gql(client, REGISTER, model=model, dataset=dataset)
+    gql(client, 'mutation { registerJob(input: {key: "train"}) { id } }')
+    gql(client, 'mutation($r: String!) { recordRun(input: {runId: $r, job: "train", '
+                'runKind: TRAINING}) { id } }', r=f"train-{model}")  # fmt: skip
+    first = {"key": f"eval-{model}", "modelVersion": v1, "metrics": {"auc": 0.7}}
+    gql(client, RECORD_EVALUATION, input=first)
+    before, snapshot = audit_count(clean_graph), graph_snapshot(clean_graph)
+    # recordEvaluation writes its run and its evaluation, then finds each refused: a training
+    # run's kind overwritten, a new run created and a recorded evaluation's metrics replaced,
+    # all inside the transaction that is then rolled back with no audit event.
+    for attempt, wanted in (
+        ({**first, "key": f"eval-{model}-b", "runId": f"train-{model}"}, "not an evaluation run"),
+        ({**first, "metrics": {"auc": 0.99}, "runId": f"fresh-{model}"}, "already recorded"),
+    ):
+        code, message = _code(post(client, RECORD_EVALUATION, input=attempt))
+        assert code == "FAILED_PRECONDITION" and wanted in message, message
+        assert (audit_count(clean_graph), graph_snapshot(clean_graph)) == (before, snapshot)
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (r:Run) WHERE r.key IN $keys RETURN r.key AS key, r.run_kind AS kind",
+        keys=[f"train-{model}", f"fresh-{model}"],
+    )
+    assert [r.data() for r in records] == [{"key": f"train-{model}", "kind": "training"}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,13 +101,20 @@ async def link_interval(
     valid_from: datetime,
     props: Mapping[str, Any],
     reason: str | None,
+    check: Callable[[WriteTx], Awaitable[None]] | None = None,
 ) -> None:
-    """Record (source)-[rel {valid_from, ...}]->(target), audited: ownership or serving."""
+    """Record (source)-[rel {valid_from, ...}]->(target), audited: ownership or serving.
+
+    `check` runs in the transaction once both ends exist, before anything is written; it
+    refuses the change by raising.
+    """
     if props.get("valid_to") is not None and props["valid_to"] <= valid_from:
         raise BadInputError("validTo must be after validFrom", path=["input", "validTo"])
 
     async def work(tx: WriteTx) -> None:
         await _check_refs(tx, [source, target])
+        if check is not None:
+            await check(tx)
         before, after = await nodes.link_interval(
             tx,
             rel=rel,

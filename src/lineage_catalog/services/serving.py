@@ -1,6 +1,6 @@
-"""Serving roles on deployments: deploy a version as challenger, shadow or canary, promote a
-warmed-up production challenger to champion, and roll back to the previous champion. Each
-change is one write transaction that includes its audit event."""
+"""Serving roles on deployments: record or deploy a version as challenger, shadow or canary,
+promote a warmed-up production challenger to champion, and roll back to the previous
+champion. Each change is one write transaction that includes its audit event."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError, ConflictError, NotFoundError
 from lineage_catalog.domain.model import Kind, Rel, ServingRole, Stage, uid
-from lineage_catalog.services import audit
+from lineage_catalog.services import audit, registry
 from lineage_catalog.services.lifecycle import locked_version, stage_of
 from lineage_catalog.store import lifecycle, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -51,6 +51,44 @@ async def _serve(
     )
 
 
+def _check_share(traffic_share: float) -> None:
+    if not 0.0 <= traffic_share <= 1.0:
+        raise BadInputError("trafficShare must be within [0, 1]", path=["input", "trafficShare"])
+
+
+async def record_serving(
+    graph: Graph, *, actor: Actor, deployment: str, model_version: str, role: ServingRole,
+    traffic_share: float, valid_from: datetime, valid_to: datetime | None, reason: str | None,
+    changed_by: str | None,
+) -> None:  # fmt: skip
+    """Record that a deployment serves (or served) a version in a role other than champion."""
+    # A writer's record must not skip what promoteToChampion enforces: the four-eyes
+    # approval to production and the challenger's warm-up.
+    if role is ServingRole.CHAMPION:
+        raise BadInputError(
+            "recordServing cannot make a version champion: a version becomes champion only by "
+            "promoteToChampion, once an approved promotion (requestPromotion, "
+            "approvePromotion) put it in production and it has warmed up as challenger; load "
+            "past champions with a bulk load of SERVED edges",
+            path=["input", "role"],
+        )
+    _check_share(traffic_share)
+
+    async def not_archived(tx: WriteTx) -> None:
+        node, _ = await locked_version(tx, model_version)
+        if stage_of(node) is Stage.ARCHIVED:
+            raise ConflictError(f"{model_version} is archived and cannot serve")
+
+    props = {"role": role.value, "traffic_share": traffic_share, "valid_to": valid_to,
+             "reason": reason, "changed_by": changed_by}  # fmt: skip
+    await registry.link_interval(
+        graph, actor=actor, action="serving.record", rel=Rel.SERVED,
+        source=registry.ref(["deployment"], Rel.SERVED, Kind.DEPLOYMENT, deployment),
+        target=registry.ref(["modelVersion"], Rel.SERVED, Kind.MODEL_VERSION, model_version),
+        valid_from=valid_from, props=props, reason=reason, check=not_archived,
+    )  # fmt: skip
+
+
 async def deploy_model_version(
     graph: Graph, *, actor: Actor, deployment: str, model_version: str, role: ServingRole,
     traffic_share: float, reason: str,
@@ -60,8 +98,7 @@ async def deploy_model_version(
         raise BadInputError(
             "a version becomes champion only by promoteToChampion", path=["input", "role"]
         )
-    if not 0.0 <= traffic_share <= 1.0:
-        raise BadInputError("trafficShare must be within [0, 1]", path=["input", "trafficShare"])
+    _check_share(traffic_share)
 
     async def work(tx: WriteTx) -> None:
         target, intervals = await _locked_deployment(tx, deployment)

@@ -39,7 +39,7 @@ MUTATION_ROLES: dict[str, Role] = {
     **{
         name: Role.APPROVER
         for name in (
-            "registerClassification", "classify", "declassify", "setOwner", "transitionStage",
+            "registerClassification", "classify", "setOwner", "transitionStage",
             "approvePromotion", "rejectPromotion", "promoteToChampion", "rollback",
             "setModelKpis",
         )

@@ -39,8 +39,10 @@ from lineage_catalog.domain.model import (
     check_email,
     check_key,
     split_uid,
+    uid,
     version_key,
 )
+from lineage_catalog.services import serving
 from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.services.registry import Ref, RegisterCommand, link_interval, link_pairs
 from lineage_catalog.services.registry import ref as make_ref
@@ -416,33 +418,24 @@ class Mutation:
         key = f"{environment}/{name}"
         return await _register(info, RegisterCommand(Kind.DEPLOYMENT, key, props))  # type: ignore[no-any-return]
 
-    @strawberry.mutation(description="Record that a deployment served a model version.")
+    @strawberry.mutation(
+        description="Record that a deployment served a model version as challenger, shadow "
+        "or canary; a champion comes only from promoteToChampion."
+    )
     async def record_serving(self, info: Info[Context, None], input: ServingInput) -> Deployment:
-        if not 0.0 <= input.traffic_share <= 1.0:
-            raise BadInputError(
-                "trafficShare must be within [0, 1]", path=["input", "trafficShare"]
-            )
-        source = make_ref(["deployment"], Rel.SERVED, Kind.DEPLOYMENT, input.deployment)
-        target = make_ref(["modelVersion"], Rel.SERVED, Kind.MODEL_VERSION, input.model_version)
-        props = {
-            "role": ServingRole(input.role).value,
-            "traffic_share": input.traffic_share,
-            "valid_to": input.valid_to,
-            "reason": input.reason,
-            "changed_by": input.changed_by,
-        }
-        await link_interval(
+        await serving.record_serving(
             info.context.graph,
             actor=info.context.actor,
-            action="serving.record",
-            rel=Rel.SERVED,
-            source=source,
-            target=target,
+            deployment=input.deployment,
+            model_version=input.model_version,
+            role=ServingRole(input.role),
+            traffic_share=input.traffic_share,
             valid_from=input.valid_from,
-            props=props,
+            valid_to=input.valid_to,
             reason=checked_reason(input.reason, path=["input", "reason"], required=False),
+            changed_by=input.changed_by,
         )
-        record = await info.context.loaders.node.load(source.target)
+        record = await info.context.loaders.node.load(uid(Kind.DEPLOYMENT, input.deployment))
         return to_type(record) if record else None  # type: ignore[return-value]
 
     @strawberry.mutation
