@@ -1,6 +1,8 @@
 // Batch (DataLoader): for each uid, the nodes pointing to it over $type, valid at $at
 // (null: every interval), optionally of one kind; at most $limit per origin.
 // $type comes from the fixed relationship enum in code, never from input.
+// Properties go out as [name, value] pairs, datetimes as [name, epochSeconds, nanosecond,
+// offsetSeconds] (store.nodes.property_pairs): the driver decodes integers far faster.
 UNWIND $uids AS uid
 MATCH (n:Node {uid: uid})
 CALL (n) {
@@ -12,5 +14,12 @@ CALL (n) {
   ORDER BY coalesce(r.valid_from, r.recorded_at) DESC, m.key
   LIMIT $limit
 }
-RETURN uid AS origin, m.kind AS kind, m.key AS key, properties(m) AS props,
-       properties(r) AS edge
+RETURN collect({origin: uid, kind: m.kind, key: m.key,
+                props: [k IN keys(m) WHERE NOT k IN ['uid', 'kind', 'key'] |
+                  CASE WHEN m[k] IS :: ZONED DATETIME
+                       THEN [k, m[k].epochSeconds, m[k].nanosecond, m[k].offsetSeconds]
+                       ELSE [k, m[k]] END],
+                edge: [k IN keys(r) WHERE NOT k IN ['uid', 'kind', 'key'] |
+                  CASE WHEN r[k] IS :: ZONED DATETIME
+                       THEN [k, r[k].epochSeconds, r[k].nanosecond, r[k].offsetSeconds]
+                       ELSE [k, r[k]] END]}) AS rows

@@ -181,4 +181,4 @@ class Page:
 
     nodes: list[NodeRecord]
     has_next: bool
-    total: int
+    total: int | None  # None: not counted

@@ -73,6 +73,14 @@ class Graph:
 
         return await self._session_call(read=True, work=work)
 
+    async def read_collected(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a named read query that collects its answer into one row's `rows` column.
+
+        The async driver spends tens of microseconds on each record it receives, so a
+        query that answers with many rows (pages, batch lookups) sends one list instead."""
+        found = await self.read(name, **params)
+        return list(found[0]["rows"]) if found else []
+
     async def write(self, work: Callable[[WriteTx], Awaitable[T]]) -> T:
         """Run work in one write transaction: all of it commits, or none of it."""
 

@@ -6,11 +6,12 @@ stored as JSON strings under `<name>_json` (Neo4j properties cannot hold maps).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from neo4j.time import Date, DateTime
@@ -22,17 +23,44 @@ _JSON_SUFFIX = "_json"
 _HIDDEN = frozenset({"uid", "kind", "key"})
 
 
-def decode_props(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Stored properties as Python values: JSON decoded, Neo4j times as datetimes."""
+def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
+    """Stored properties as Python values: JSON decoded, Neo4j times as datetimes. `raw` is
+    a map, or the pairs that the hot read queries return instead (see `property_pairs`)."""
     props: dict[str, Any] = {}
-    for name, value in raw.items():
+    for name, value in property_pairs(raw).items():
         if name in _HIDDEN:
             continue
         if name.endswith(_JSON_SUFFIX) and isinstance(value, str):
             props[name.removesuffix(_JSON_SUFFIX)] = json.loads(value)
         else:
-            props[name] = native(value)
+            props[name] = value
     return props
+
+
+def property_pairs(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
+    """Properties as Python values, from a map or from the pairs form of the read queries:
+    `[name, value]`, and `[name, epochSeconds, nanosecond, offsetSeconds]` for a zoned
+    datetime. The driver builds a neo4j.time.DateTime for each datetime it receives, which
+    cost more than everything else in a large answer; four integers are cheap."""
+    if isinstance(raw, Mapping):
+        return {name: native(value) for name, value in raw.items()}
+    props: dict[str, Any] = {}
+    for item in raw:
+        if len(item) == 4:
+            props[item[0]] = _datetime(item[1], item[2], item[3])
+        else:
+            props[item[0]] = native(item[1])
+    return props
+
+
+_ZONES: dict[int, timezone] = {0: UTC}
+
+
+def _datetime(seconds: int, nanosecond: int, offset: int) -> datetime:
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES.setdefault(offset, timezone(timedelta(seconds=offset)))
+    return datetime.fromtimestamp(seconds, zone).replace(microsecond=nanosecond // 1000)
 
 
 def native(value: Any) -> Any:
@@ -66,7 +94,7 @@ def to_node(row: Mapping[str, Any]) -> NodeRecord:
 
 async def nodes_by_uid(graph: Graph, *, uids: list[str]) -> dict[str, NodeRecord]:
     """The nodes that exist among uids, by uid (one statement)."""
-    rows = await graph.read("node/nodes_by_uid", uids=uids)
+    rows = await graph.read_collected("node/nodes_by_uid", uids=uids)
     return {row["uid"]: to_node(row) for row in rows}
 
 
@@ -81,7 +109,7 @@ async def neighbors(
     limit: int = 500,
 ) -> dict[str, list[Neighbor]]:
     """For each uid, its neighbors over rel (one statement for all uids)."""
-    rows = await graph.read(
+    rows = await graph.read_collected(
         "node/out_neighbors" if outgoing else "node/in_neighbors",
         uids=uids,
         type=rel.value,
@@ -91,7 +119,7 @@ async def neighbors(
     )
     found: dict[str, list[Neighbor]] = defaultdict(list)
     for row in rows:
-        edge = {k: native(v) for k, v in row["edge"].items()}
+        edge = property_pairs(row["edge"])
         found[row["origin"]].append(Neighbor(origin=row["origin"], node=to_node(row), edge=edge))
     return found
 
@@ -106,8 +134,10 @@ async def page_by_kind(
     tag: str | None = None,
     classification: str | None = None,
     parent: str | None = None,
+    count: bool = True,
 ) -> Page:
-    """Nodes of one kind in key order, after a key, with filters (two statements)."""
+    """Nodes of one kind in key order, after a key, with filters; with count, also how many
+    match in all (a second statement, sent concurrently)."""
     params: dict[str, Any] = {
         "kind": kind.value,
         "equals": dict(equals or {}),
@@ -115,10 +145,14 @@ async def page_by_kind(
         "classification": classification,
         "parent": parent,
     }
-    rows = await graph.read("node/page_by_kind", after=after, limit=limit, **params)
-    (count,) = await graph.read("node/count_by_kind", **params)
+    page = graph.read_collected("node/page_by_kind", after=after, limit=limit, **params)
+    if count:
+        rows, ((counted,)) = await asyncio.gather(page, graph.read("node/count_by_kind", **params))
+        total: int | None = int(counted["total"])
+    else:
+        rows, total = await page, None
     nodes = [to_node(row) for row in rows]
-    return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=int(count["total"]))
+    return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=total)
 
 
 async def restricted_classifications(graph: Graph, *, uids: list[str]) -> dict[str, list[str]]:

@@ -7,6 +7,8 @@ import binascii
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.settings import Settings
@@ -74,3 +76,17 @@ def connection(
         page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
         total_count=total,
     )
+
+
+def selects(info: Info, name: str) -> bool:
+    """Whether the field being resolved selects `name` directly (through fragments too),
+    so that work only some clients want (a total count) is skipped for the others."""
+    pending = [s for field in info.selected_fields for s in field.selections]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        else:  # a fragment spread or an inline fragment
+            pending += selection.selections
+    return False

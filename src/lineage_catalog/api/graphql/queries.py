@@ -17,6 +17,7 @@ from lineage_catalog.api.graphql.pagination import (
     connection,
     decode_cursor,
     page_size,
+    selects,
 )
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
@@ -146,6 +147,7 @@ async def trace_model_version(
     mv, dep = found[0], (found[1] if deployment else None)
     training = [e.source for e in up.edges if e.type == Rel.GENERATED and e.target == mv_uid]
     by_uid = {n.uid: n for n in up.nodes}
+    ctx.loaders.node.prime_many(by_uid)  # nested fields reach these without another statement
     return PredictionTrace(
         prediction=to_type(prediction) if prediction else None,  # type: ignore[arg-type]
         deployment=to_type(dep) if dep else None,  # type: ignore[arg-type]
@@ -272,6 +274,7 @@ class Query:
             tag=tag,
             classification=uid(Kind.CLASSIFICATION, classification) if classification else None,
             parent=parent,
+            count=selects(info, "totalCount"),
         )
         return connection(
             [(n.key, to_type(n)) for n in page.nodes], has_next=page.has_next, total=page.total

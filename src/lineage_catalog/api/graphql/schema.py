@@ -6,14 +6,16 @@ from functools import partial
 from pathlib import Path
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.access import AccessControl
@@ -28,6 +30,9 @@ from lineage_catalog.api.graphql.report import ReportQuery
 from lineage_catalog.api.graphql.types import ALL_NODE_TYPES
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import catalog
+
+MAX_TOKENS = 5000
+MAX_ALIASES = 30
 
 
 @strawberry.type
@@ -62,6 +67,13 @@ class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, Repor
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its guards: depth, token and alias limits, caches, error masking."""
+    # The depth and alias rules are built once here, not per request as QueryDepthLimiter and
+    # MaxAliasesLimiter do: ValidationCache keys on the rule classes, so a new class on every
+    # request meant every document was validated again.
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, None, None),
+        alias_rule(MAX_ALIASES),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -69,9 +81,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             OperationObserver,
             AccessControl,
-            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-            partial(MaxTokensLimiter, max_token_count=5000),
-            partial(MaxAliasesLimiter, max_alias_count=30),
+            partial(AddValidationRules, rules),
+            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
             partial(ParserCache, maxsize=256),
             partial(ValidationCache, maxsize=256),
             partial(MaskErrors, should_mask_error=should_mask, error_message="Unexpected error."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,14 +15,15 @@ from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.auth.policy import cleared
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 
+_PROP = "stored_property"
+
 
 def prop(name: str) -> Any:
-    """A field read from the node's stored property `name`."""
+    """A field holding the node's stored property `name`, filled in by `to_type`.
 
-    def resolve(root: CatalogNode) -> Any:
-        return root.record.props.get(name)
-
-    return strawberry.field(resolver=resolve)
+    A plain data field, not a resolver: graphql-core reads it as an attribute, without the
+    per-field resolver call and Info object (a 10k-node answer has 100k such fields)."""
+    return strawberry.field(default=None, metadata={_PROP: name})
 
 
 @strawberry.interface(description="Any catalog node. `id` is `<Kind>:<key>`.")
@@ -28,15 +31,12 @@ class CatalogNode:
     id: strawberry.ID
     key: str
     record: strawberry.Private[NodeRecord]
-
-    @strawberry.field(description="The node's kind, e.g. DatasetVersion.")
-    def kind(self) -> str:
-        return self.record.kind.value
-
-    @strawberry.field(description="When the catalog first recorded this node.")
-    def recorded_at(self) -> datetime | None:
-        value: datetime | None = self.record.props.get("recorded_at")
-        return value
+    kind: str = strawberry.field(default="", description="The node's kind, e.g. DatasetVersion.")
+    recorded_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the catalog first recorded this node.",
+        metadata={_PROP: "recorded_at"},
+    )
 
 
 Owner = Annotated["Person | Team | ServiceAccount", strawberry.union("Owner")]
@@ -121,16 +121,20 @@ async def owners_of(
     info: Info[Context, None], target: NodeRecord, as_of: datetime | None = None
 ) -> list[Ownership]:
     """Owners now (or as of a time); a version is owned through its parent (dataset, model)."""
-    anchor = target
+    owners = info.context.loaders.neighbors(Rel.OWNS, outgoing=False, current=True, as_of=as_of)
     parent_kind = {Kind.DATASET_VERSION: Kind.DATASET, Kind.MODEL_VERSION: Kind.MODEL}
-    if target.kind in parent_kind:
-        parent_key = str(target.props.get("dataset") or target.props.get("model"))
-        parent = await info.context.loaders.node.load(uid(parent_kind[target.kind], parent_key))
-        if parent is None:
-            return []
-        anchor = parent
-    found = await _neighbors(info, anchor, Rel.OWNS, outgoing=False, current=True, as_of=as_of)
-    return [Ownership.from_edge(owner=n.node, target=anchor, edge=n.edge) for n in found]
+    if target.kind not in parent_kind:
+        found = await owners.load(target.uid)
+        return [Ownership.from_edge(owner=n.node, target=target, edge=n.edge) for n in found]
+    parent_key = str(target.props.get("dataset") or target.props.get("model"))
+    parent_uid = uid(parent_kind[target.kind], parent_key)
+    # The parent and its owners together: one round for every owner of a trace, not two.
+    parent, found = await asyncio.gather(
+        info.context.loaders.node.load(parent_uid), owners.load(parent_uid)
+    )
+    if parent is None:
+        return []
+    return [Ownership.from_edge(owner=n.node, target=parent, edge=n.edge) for n in found]
 
 
 async def restricted_read(info: Info[Context, None], node: NodeRecord, field: str) -> bool:
@@ -196,7 +200,7 @@ class Classification(CatalogNode):
 
     @staticmethod
     def from_node(node: NodeRecord) -> Classification:
-        return Classification(id=strawberry.ID(node.uid), key=node.key, record=node)
+        return to_type(node)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -501,6 +505,17 @@ _TYPES: dict[Kind, type[CatalogNode]] = {
 ALL_NODE_TYPES = list(_TYPES.values())
 
 
+# Per node type: (attribute, stored property) of each prop() field.
+_STORED: dict[type[CatalogNode], tuple[tuple[str, str], ...]] = {
+    cls: tuple((f.name, f.metadata[_PROP]) for f in dataclasses.fields(cls) if _PROP in f.metadata)
+    for cls in ALL_NODE_TYPES
+}
+
+
 def to_type(node: NodeRecord) -> CatalogNode:
-    """The GraphQL object of a stored node."""
-    return _TYPES[node.kind](id=strawberry.ID(node.uid), key=node.key, record=node)
+    """The GraphQL object of a stored node, its stored-property fields filled in."""
+    cls = _TYPES[node.kind]
+    props = node.props
+    values = {attr: props.get(stored) for attr, stored in _STORED[cls]}
+    return cls(id=strawberry.ID(node.uid), key=node.key, record=node, kind=node.kind.value,
+               **values)  # fmt: skip
