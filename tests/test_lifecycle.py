@@ -122,6 +122,16 @@ def _names() -> tuple[str, str, str]:
     return f"churn-{tag}", f"holdout-{tag}", f"prod/churn-api-{tag}"
 
 
+def _registered(client: TestClient) -> tuple[str, str]:
+    """A model with two versions (trained on a dataset) and a deployment, registered."""
+    model, dataset, deployment = _names()
+    gql(client, REGISTER, model=model, dataset=dataset)
+    env, name = deployment.split("/")
+    gql(client, f'mutation {{ registerDeployment(input: {{environment: "{env}", '
+                f'name: "{name}"}}) {{ key }} }}')  # fmt: skip
+    return model, deployment
+
+
 def _code(body: dict[str, Any]) -> tuple[str | None, str]:
     errors = body.get("errors") or [{"message": "", "extensions": {}}]
     return error_code(body), errors[0]["message"]
@@ -282,12 +292,8 @@ def test_a_challenger_is_promoted_only_after_its_warm_up_and_in_production(
     client: TestClient, clean_graph: Driver, approver: tuple[str, str]
 ) -> None:
     _, approver_token = approver
-    model, dataset, deployment = _names()
+    model, deployment = _registered(client)
     v1, v2 = f"{model}@1", f"{model}@2"
-    gql(client, REGISTER, model=model, dataset=dataset)
-    env, name = deployment.split("/")
-    gql(client, f'mutation {{ registerDeployment(input: {{environment: "{env}", '
-                f'name: "{name}"}}) {{ key }} }}')  # fmt: skip
     target = f"Deployment:{deployment}"
 
     deploy = {"deployment": deployment, "modelVersion": v2, "role": "CHALLENGER",
@@ -524,12 +530,8 @@ def test_record_serving_cannot_make_a_champion_or_serve_an_archived_version(
     client: TestClient, clean_graph: Driver, approver: tuple[str, str]
 ) -> None:
     _, approver_token = approver
-    model, dataset, deployment = _names()
+    model, deployment = _registered(client)
     v1, v2 = f"{model}@1", f"{model}@2"
-    gql(client, REGISTER, model=model, dataset=dataset)
-    env, name = deployment.split("/")
-    gql(client, f'mutation {{ registerDeployment(input: {{environment: "{env}", '
-                f'name: "{name}"}}) {{ key }} }}')  # fmt: skip
     # v2 reaches production the governed way; v1 stays registered.
     gql(client, SET_KPIS, model=model, kpis=[{"metric": "auc", "threshold": 0.8}], reason="t")
     _evaluate(client, f"eval-{model}-2", v2, metrics={"auc": 0.9})
