@@ -36,7 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         driver = open_driver(settings)
         app.state.graph = Graph(
-            driver, database=settings.neo4j_database, observer=metrics.observe_query
+            driver,
+            database=settings.neo4j_database,
+            observer=metrics.observe_query,
+            retry_time_s=settings.neo4j_retry_time_s,
         )
         if settings.migrate_on_start:
             try:

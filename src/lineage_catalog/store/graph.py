@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j import (
+    READ_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    AsyncSession,
+)
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from lineage_catalog.domain.errors import GraphUnavailableError
 from lineage_catalog.settings import Settings
@@ -59,19 +67,40 @@ class Graph:
     """Runs named queries against one database, through one driver."""
 
     def __init__(
-        self, driver: AsyncDriver, *, database: str, observer: QueryObserver | None = None
+        self,
+        driver: AsyncDriver,
+        *,
+        database: str,
+        observer: QueryObserver | None = None,
+        retry_time_s: float = 5.0,
     ) -> None:
         self.driver = driver
         self.database = database
         self._observer = observer
+        self._retry_time_s = retry_time_s
 
     async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        """Run one named read query in a read transaction (retried on transient errors)."""
+        """Run one named read query, retried on transient errors for up to retry_time_s.
 
-        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-            return await self._run(tx, name, params)
-
-        return await self._session_call(read=True, work=work)
+        An auto-commit read: one round trip (RUN and PULL), where a managed transaction
+        adds a COMMIT round trip to every statement (1.7 against 1.1 ms a statement here).
+        A single read statement gains nothing from a transaction; the retry that managed
+        transactions give is done here instead."""
+        deadline = time.monotonic() + self._retry_time_s
+        delay = 0.05
+        while True:
+            try:
+                async with self.driver.session(
+                    database=self.database, default_access_mode=READ_ACCESS
+                ) as session:
+                    return await self._run(session, name, params)
+            except (ServiceUnavailable, SessionExpired, OSError, TransientError) as e:
+                if time.monotonic() + delay > deadline:
+                    if isinstance(e, TransientError):
+                        raise
+                    raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, 1.0)
 
     async def read_collected(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named read query that collects its answer into one row's `rows` column.
@@ -87,7 +116,7 @@ class Graph:
         async def unit(tx: AsyncManagedTransaction) -> T:
             return await work(WriteTx(self, tx))
 
-        return await self._session_call(read=False, work=unit)
+        return await self._write_transaction(work=unit)
 
     async def run_batched(self, name: str, /, **params: Any) -> None:
         """Run a named `CALL ... IN TRANSACTIONS` statement, which needs an auto-commit
@@ -112,19 +141,17 @@ class Graph:
         except (ServiceUnavailable, SessionExpired, OSError) as e:
             raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
 
-    async def _session_call(
-        self, *, read: bool, work: Callable[[AsyncManagedTransaction], Awaitable[T]]
+    async def _write_transaction(
+        self, *, work: Callable[[AsyncManagedTransaction], Awaitable[T]]
     ) -> T:
         try:
             async with self.driver.session(database=self.database) as session:
-                if read:
-                    return await session.execute_read(work)
                 return await session.execute_write(work)
         except (ServiceUnavailable, SessionExpired, OSError) as e:
             raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
 
     async def _run(
-        self, tx: AsyncManagedTransaction, name: str, params: dict[str, Any]
+        self, tx: AsyncManagedTransaction | AsyncSession, name: str, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
         counter = current_counter.get()
         if counter is not None:
