@@ -229,7 +229,9 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.flush()
 
     async def work(driver: Any) -> int:
-        graph = Graph(driver, database=settings.neo4j_database)
+        graph = Graph(
+            driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
+        )
         try:
             # The host's operator may load ownership and classification rows, with a reason.
             report = await load(graph, source=args.file, kind=LoadKind(args.kind),
@@ -272,7 +274,9 @@ def _admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
     from lineage_catalog.store.graph import Graph
 
     async def work(driver: Any) -> int:
-        graph = Graph(driver, database=settings.neo4j_database)
+        graph = Graph(
+            driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
+        )
         try:
             email = check_email(args.email, path=["email"])
             issued = await bootstrap_admin(
@@ -309,7 +313,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     async def work(driver: Any) -> int:
-        graph = Graph(driver, database=settings.neo4j_database)
+        graph = Graph(
+            driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
+        )
         context = Context(graph=graph, settings=settings, metrics=Metrics(),
                           request_id=actor.request_id, principal=principal)  # fmt: skip
         try:
@@ -335,7 +341,11 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from lineage_catalog.store.graph import Graph
 
     async def work(driver: Any) -> int:
-        report = await verify_chain(Graph(driver, database=settings.neo4j_database))
+        report = await verify_chain(
+            Graph(
+                driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
+            )
+        )
         if report.ok:
             print(f"audit chain intact: {report.checked:,} events verified")
             return 0

@@ -60,7 +60,13 @@ def _datetime(seconds: int, nanosecond: int, offset: int) -> datetime:
     zone = _ZONES.get(offset)
     if zone is None:
         zone = _ZONES.setdefault(offset, timezone(timedelta(seconds=offset)))
-    return datetime.fromtimestamp(seconds, zone).replace(microsecond=nanosecond // 1000)
+    # The local time from a naive epoch: a time near year 1 or 9999 whose UTC instant falls
+    # outside Python's range (0001-01-01T00:30+01:00) is still representable.
+    local = _NAIVE_EPOCH + timedelta(seconds=seconds + offset, microseconds=nanosecond // 1000)
+    return local.replace(tzinfo=zone)
+
+
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
 def native(value: Any) -> Any:
