@@ -35,12 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "anonymous admin. Use this for a local demo only, never in production."
             )
         driver = open_driver(settings)
-        app.state.graph = Graph(
-            driver,
-            database=settings.neo4j_database,
-            observer=metrics.observe_query,
-            retry_time_s=settings.neo4j_retry_time_s,
-        )
+        app.state.graph = Graph.of(driver, settings, observer=metrics.observe_query)
         if settings.migrate_on_start:
             try:
                 applied = await migrate(driver, database=settings.neo4j_database)

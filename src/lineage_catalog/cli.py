@@ -229,9 +229,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         sys.stderr.flush()
 
     async def work(driver: Any) -> int:
-        graph = Graph(
-            driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
-        )
+        graph = Graph.of(driver, settings)
         try:
             # The host's operator may load ownership and classification rows, with a reason.
             report = await load(graph, source=args.file, kind=LoadKind(args.kind),
@@ -274,9 +272,7 @@ def _admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
     from lineage_catalog.store.graph import Graph
 
     async def work(driver: Any) -> int:
-        graph = Graph(
-            driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
-        )
+        graph = Graph.of(driver, settings)
         try:
             email = check_email(args.email, path=["email"])
             issued = await bootstrap_admin(
@@ -293,15 +289,13 @@ def _admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    import json
-
     from lineage_catalog.api.graphql.context import Context
     from lineage_catalog.api.graphql.schema import build_schema
     from lineage_catalog.domain.auth import Principal, Role
     from lineage_catalog.domain.errors import CatalogError
     from lineage_catalog.domain.model import Kind
     from lineage_catalog.metrics import Metrics
-    from lineage_catalog.reporting import report_data, to_html, to_markdown
+    from lineage_catalog.reporting import render, report_data
     from lineage_catalog.store.graph import Graph
 
     actor = _actor(args)
@@ -313,9 +307,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     )
 
     async def work(driver: Any) -> int:
-        graph = Graph(
-            driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
-        )
+        graph = Graph.of(driver, settings)
         context = Context(graph=graph, settings=settings, metrics=Metrics(),
                           request_id=actor.request_id, principal=principal)  # fmt: skip
         try:
@@ -325,8 +317,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         except CatalogError as e:
             print(f"lineage report: {e}", file=sys.stderr)
             return 2
-        render = {"markdown": to_markdown, "html": to_html}.get(args.format)
-        text = render(data) if render else json.dumps(data, indent=2, sort_keys=True) + "\n"
+        text = render(data, args.format)
         if args.output:
             args.output.write_text(text)
         else:
@@ -341,11 +332,7 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from lineage_catalog.store.graph import Graph
 
     async def work(driver: Any) -> int:
-        report = await verify_chain(
-            Graph(
-                driver, database=settings.neo4j_database, retry_time_s=settings.neo4j_retry_time_s
-            )
-        )
+        report = await verify_chain(Graph.of(driver, settings))
         if report.ok:
             print(f"audit chain intact: {report.checked:,} events verified")
             return 0

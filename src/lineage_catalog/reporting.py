@@ -236,6 +236,20 @@ def _lifecycle_blocks(data: dict[str, Any]) -> list[Block]:
     return found
 
 
+FORMATS = ("markdown", "html", "json")
+MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
+               "json": "application/json"}  # fmt: skip
+
+
+def render(data: dict[str, Any], fmt: str) -> str:
+    """The report as a document in one of FORMATS."""
+    if fmt == "markdown":
+        return to_markdown(data)
+    if fmt == "html":
+        return to_html(data)
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
 def to_markdown(data: dict[str, Any]) -> str:
     """The report as Markdown."""
     lines: list[str] = []

@@ -68,11 +68,10 @@ class ClassifiedPath:
 
 
 async def classifications_upstream(
-    graph: Graph, *, uid: str, depth: int, as_of: datetime | None = None
+    graph: Graph, *, uid: str, up: Upstream, as_of: datetime | None = None
 ) -> list[ClassifiedPath]:
-    """Q4: classifications upstream of a node, computed from lineage now (or as of a time),
-    never copied."""
-    up = await questions.upstream(graph, uids=[uid], depth=depth, as_of=as_of)
+    """Q4: classifications upstream of a node, from its upstream lineage `up` (as of a
+    time), computed now, never copied."""
     entities = [uid] + [n.uid for n in up.nodes if n.kind not in (Kind.RUN, Kind.CODE_COMMIT)]
     found = await questions.classifications_of(graph, uids=entities, as_of=as_of)
     parents = _shortest_paths(uid, up)

@@ -66,12 +66,12 @@ async def trail(
     graph: Graph,
     *,
     targets: list[str] | None,
-    actor: str | None,
-    action: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    before: int | None,
     limit: int,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
 ) -> list[AuditEvent]:
     """Events matching every given filter, newest first, with seq < before."""
     rows = await graph.read(

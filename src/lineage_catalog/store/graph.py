@@ -79,6 +79,14 @@ class Graph:
         self._observer = observer
         self._retry_time_s = retry_time_s
 
+    @classmethod
+    def of(
+        cls, driver: AsyncDriver, settings: Settings, *, observer: QueryObserver | None = None
+    ) -> Graph:
+        """The graph of the configured database, with the configured retry time."""
+        return cls(driver, database=settings.neo4j_database, observer=observer,
+                   retry_time_s=settings.neo4j_retry_time_s)  # fmt: skip
+
     async def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run one named read query, retried on transient errors for up to retry_time_s.
 

@@ -54,6 +54,7 @@ def property_pairs(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
 
 
 _ZONES: dict[int, timezone] = {0: UTC}
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
 def _datetime(seconds: int, nanosecond: int, offset: int) -> datetime:
@@ -64,9 +65,6 @@ def _datetime(seconds: int, nanosecond: int, offset: int) -> datetime:
     # outside Python's range (0001-01-01T00:30+01:00) is still representable.
     local = _NAIVE_EPOCH + timedelta(seconds=seconds + offset, microseconds=nanosecond // 1000)
     return local.replace(tzinfo=zone)
-
-
-_NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
 def native(value: Any) -> Any:

@@ -202,12 +202,10 @@ async def classification_paths(
 ) -> list[ClassificationPath]:
     """Q4 for one node: each classification upstream with the path to where it is set."""
     split_uid(id)
-    paths = await lineage.classifications_upstream(
-        info.context.graph,
-        uid=id,
-        depth=checked_depth(info.context.settings, depth),
-        as_of=as_of,
+    up = await info.context.loaders.upstream.load(
+        (id, checked_depth(info.context.settings, depth), as_of)
     )
+    paths = await lineage.classifications_upstream(info.context.graph, uid=id, up=up, as_of=as_of)
     holders = await info.context.loaders.node.load_many([p.holder for p in paths])
     return [
         ClassificationPath(

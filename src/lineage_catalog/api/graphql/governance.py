@@ -154,16 +154,22 @@ class GovernanceQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEvent]:
-        return await audit_trail_page(
-            info,
+        size = page_size(first, info.context.settings)
+        cursor = decode_cursor(after)
+        if cursor and not cursor.isdigit():
+            raise BadInputError("malformed cursor", path=["after"])
+        found = await audit_store.trail(
+            info.context.graph,
             targets=[str(t) for t in target] if target else None,
             actor=actor,
             action=action,
             since=since,
             until=until,
-            first=first,
-            after=after,
+            before=int(cursor) if cursor else None,
+            limit=size + 1,
         )
+        items = [(str(e.seq), AuditEvent.from_record(e)) for e in found[:size]]
+        return connection(items, has_next=len(found) > size)
 
     @strawberry.field(description="Reads of restricted fields, newest first (admin).")
     async def access_log(
@@ -282,33 +288,3 @@ async def _set_active(
         active=active,
     )  # fmt: skip
     return await _account_view(info, uid)  # type: ignore[return-value]
-
-
-async def audit_trail_page(
-    info: Info[Context, None],
-    *,
-    targets: list[str] | None,
-    actor: str | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    first: int | None = None,
-    after: str | None = None,
-) -> Connection[AuditEvent]:
-    """A page of the audit trail, newest first."""
-    size = page_size(first, info.context.settings)
-    cursor = decode_cursor(after)
-    if cursor and not cursor.isdigit():
-        raise BadInputError("malformed cursor", path=["after"])
-    found = await audit_store.trail(
-        info.context.graph,
-        targets=targets,
-        actor=actor,
-        action=action,
-        since=since,
-        until=until,
-        before=int(cursor) if cursor else None,
-        limit=size + 1,
-    )
-    items = [(str(e.seq), AuditEvent.from_record(e)) for e in found[:size]]
-    return connection(items, has_next=len(found) > size)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from strawberry.dataloader import DataLoader
 
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
-from lineage_catalog.store import audit, nodes
+from lineage_catalog.store import audit, nodes, questions
 from lineage_catalog.store.graph import Graph
+from lineage_catalog.store.questions import Upstream
 
 
 class Loaders:
@@ -35,6 +37,19 @@ class Loaders:
         self.access_log: DataLoader[tuple[str, str, bool], None] = DataLoader(
             load_fn=self._log_access, cache=False
         )
+        # (uid, depth, as_of) -> the upstream lineage: a report asks for it twice (the trace
+        # and the classifications upstream), the database answers once.
+        self.upstream: DataLoader[tuple[str, int, datetime | None], Upstream] = DataLoader(
+            load_fn=self._load_upstream
+        )
+
+    async def _load_upstream(
+        self, keys: Sequence[tuple[str, int, datetime | None]]
+    ) -> list[Upstream]:
+        return list(await asyncio.gather(*(
+            questions.upstream(self._graph, uids=[uid], depth=depth, as_of=as_of)
+            for uid, depth, as_of in keys
+        )))  # fmt: skip
 
     async def _log_access(self, reads: Sequence[tuple[str, str, bool]]) -> list[None]:
         """Write every restricted read of the request to the access log (one transaction)."""

@@ -141,7 +141,7 @@ async def trace_model_version(
     mv_uid = uid(Kind.MODEL_VERSION, model_version)
     wanted = [mv_uid] + ([uid(Kind.DEPLOYMENT, deployment)] if deployment else [])
     up, found = await asyncio.gather(
-        questions.upstream(ctx.graph, uids=[mv_uid], depth=checked_depth(ctx.settings, depth)),
+        ctx.loaders.upstream.load((mv_uid, checked_depth(ctx.settings, depth), None)),
         ctx.loaders.node.load_many(wanted),
     )
     mv, dep = found[0], (found[1] if deployment else None)

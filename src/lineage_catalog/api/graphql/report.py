@@ -10,8 +10,9 @@ from strawberry.types import Info
 
 from lineage_catalog.api.graphql.analytics import ClassificationPath, classification_paths
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.governance import AuditEvent, audit_trail_page
+from lineage_catalog.api.graphql.governance import AuditEvent
 from lineage_catalog.api.graphql.lifecycle import Approval, ModelCard
+from lineage_catalog.api.graphql.pagination import page_size
 from lineage_catalog.api.graphql.queries import (
     PredictionTrace,
     Reproducibility,
@@ -21,6 +22,7 @@ from lineage_catalog.api.graphql.queries import (
 from lineage_catalog.api.graphql.types import Model, ModelVersion, Serving, to_type
 from lineage_catalog.domain.model import Kind, Rel, uid
 from lineage_catalog.services import lifecycle
+from lineage_catalog.store import audit as audit_store
 
 
 @strawberry.type(
@@ -76,12 +78,12 @@ class ComplianceReport:
         self, info: Info[Context, None], first: int | None = None
     ) -> list[AuditEvent]:
         model_key = self.model_version.record.props.get("model")
-        page = await audit_trail_page(
-            info,
+        found = await audit_store.trail(
+            info.context.graph,
             targets=[self.model_version.id, uid(Kind.MODEL, str(model_key))],
-            first=first or info.context.settings.max_page_size,
+            limit=page_size(first or info.context.settings.max_page_size, info.context.settings),
         )
-        return [edge.node for edge in page.edges]
+        return [AuditEvent.from_record(e) for e in found]
 
 
 @strawberry.type

@@ -6,13 +6,13 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from lineage_catalog.api.auth import rest_principal
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.domain.auth import Principal, Role
 from lineage_catalog.domain.errors import CatalogError, NotFoundError
-from lineage_catalog.reporting import report_data, to_html, to_markdown
+from lineage_catalog.reporting import MEDIA_TYPES, render, report_data
 
 router = APIRouter()
 Reader = Annotated[Principal, rest_principal(Role.READER)]
@@ -39,8 +39,4 @@ async def compliance_report(
     except CatalogError as e:
         status = 503 if e.code == "UNAVAILABLE" else 400
         return JSONResponse({"error": str(e), "code": e.code}, status_code=status)
-    if format is ReportFormat.JSON:
-        return JSONResponse(data)
-    if format is ReportFormat.MARKDOWN:
-        return PlainTextResponse(to_markdown(data), media_type="text/markdown; charset=utf-8")
-    return HTMLResponse(to_html(data))
+    return Response(render(data, format.value), media_type=MEDIA_TYPES[format.value])
