@@ -1,0 +1,69 @@
+"""A fingerprint of the whole catalog graph: what a test compares before and after a change,
+or between two ways of loading the same data.
+
+Every catalog node and relationship with its properties, the audit trail included (a write
+that was refused must leave no audit event either). Bookkeeping that differs between two
+equal loads (when a node was first recorded) is left out; ask `with_audit=False` to compare
+loads whose arrival order differs, since the audit trail is a log of arrivals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from neo4j import Driver
+
+# Properties that record when something arrived, not what it says.
+_BOOKKEEPING = frozenset({"recorded_at"})
+
+_NODES = """
+MATCH (n)
+WHERE NOT n:SchemaMigration AND ($audit OR NOT (n:AuditEvent OR n:AuditChain))
+RETURN labels(n) AS labels, properties(n) AS props, elementId(n) AS id
+"""
+_EDGES = """
+MATCH (a)-[r]->(b)
+WHERE NOT (a:SchemaMigration OR b:SchemaMigration)
+  AND ($audit OR NOT (a:AuditEvent OR a:AuditChain OR b:AuditEvent OR b:AuditChain))
+RETURN type(r) AS type, properties(r) AS props, elementId(a) AS a, elementId(b) AS b
+"""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def _props(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in sorted(props.items()) if k not in _BOOKKEEPING}
+
+
+def graph_rows(driver: Driver, *, with_audit: bool = True) -> list[str]:
+    """Every node and relationship as one canonical line each, sorted."""
+    with driver.session() as session:
+        nodes = list(session.run(_NODES, audit=with_audit))
+        edges = list(session.run(_EDGES, audit=with_audit))
+    names: dict[str, str] = {}
+    lines = []
+    for row in nodes:
+        props = _props(row["props"])
+        name = props.get("uid") or props.get("seq") or props.get("hash") or props.get("key")
+        names[row["id"]] = f"{'|'.join(sorted(row['labels']))}:{name}"
+        lines.append(json.dumps(["node", sorted(row["labels"]), props], default=str))
+    for row in edges:
+        edge = ["edge", row["type"], names[row["a"]], names[row["b"]], _props(row["props"])]
+        lines.append(json.dumps(edge, default=str))
+    return sorted(lines)
+
+
+def fingerprint(driver: Driver, *, with_audit: bool = True) -> str:
+    """A digest of graph_rows: equal when the graphs are equal."""
+    digest = hashlib.sha256()
+    for line in graph_rows(driver, with_audit=with_audit):
+        digest.update(line.encode() + b"\n")
+    return digest.hexdigest()
