@@ -148,10 +148,14 @@ def test_arrow_ipc_over_http_and_other_kinds(
         {"type": "CLASSIFIED_AS", "source": "Feature:f.one", "target": "Dataset:d0-0"},
         {"type": "NOT_A_TYPE", "source": "Feature:f.one", "target": "Dataset:d0-0"},
     ])  # fmt: skip
-    assert status == 207 and body["loaded"] == 1
+    # A feature is classified as a Classification, never as a dataset (domain/rules.py).
+    assert (status, body["loaded"]) == (207, 0)
+    assert body["rejects"][0]["reason"] == (
+        "target: a CLASSIFIED_AS link from a Feature goes to one of Classification, not a Dataset"
+    )
 
     records, _, _ = clean_graph.execute_query(
-        "MATCH (f:Feature {uid: 'Feature:f.one'})-[:CLASSIFIED_AS]->(d:Dataset) "
+        "MATCH (f:Feature {uid: 'Feature:f.one'}) WHERE NOT (f)-[:CLASSIFIED_AS]->() "
         "MATCH (v:DatasetVersion {uid: 'DatasetVersion:d0-0@v2'})-[:VERSION_OF]->(d) "
         "RETURN f.tags AS tags, v.row_count AS rows"
     )

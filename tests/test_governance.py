@@ -25,6 +25,7 @@ from lineage_catalog.domain.auth import Role
 from lineage_catalog.services.audit import ChainReport, verify_chain
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph, open_driver
+from tests.factories import make_champion
 from tests.governance_helpers import (
     account_token,
     audit_count,
@@ -537,16 +538,9 @@ def _arrange(client: TestClient, approver: str, mutation: str) -> tuple[str, str
             query = f'mutation {{ issueToken(account: "{account}", name: "t") {{ tokenId }} }}'
             return admin, gql(client, query)["issueToken"]["tokenId"]
         return admin, account
-    if mutation == "rollback":
-        now = datetime.now(UTC)
-        rows = [
-            {"type": "SERVED", "source": "Deployment:prod/api", "target": f"ModelVersion:m@{v}",
-             "role": "champion", "traffic_share": 1.0, "valid_from": start.isoformat(),
-             "valid_to": end.isoformat() if end else None}
-            for v, start, end in ((1, now - timedelta(days=30), now - timedelta(days=10)),
-                                  (2, now - timedelta(days=10), None))
-        ]  # fmt: skip
-        assert bulk_load(client, "edges", rows)[0] == 200
+    if mutation == "rollback":  # two champions in turn, each through the lifecycle
+        for version in ("m@1", "m@2"):
+            make_champion(client, approver, deployment="prod/api", model_version=version)
     if mutation not in ("requestPromotion", "approvePromotion", "rejectPromotion",
                         "promoteToChampion"):  # fmt: skip
         return admin, ""

@@ -18,11 +18,11 @@ from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph, open_driver
 from lineage_catalog.store.lifecycle import Approval
 from tests.conftest import TEST_ACTOR
+from tests.factories import make_champion
 from tests.governance_helpers import (
     account_token,
     audit_count,
     audit_events,
-    bulk_load,
     error_code,
     graph_snapshot,
     post_as,
@@ -150,16 +150,6 @@ def _actions(driver: Driver, target: str) -> list[str]:
     return [e["action"] for e in audit_events(driver, target=target)]
 
 
-def _load_champion(client: TestClient, deployment: str, mv: str, since: datetime) -> None:
-    """Past serving as champion, as history arrives: a bulk load of a SERVED edge (the API
-    makes a champion only by promoteToChampion)."""
-    status, body = bulk_load(client, "edges", [{
-        "type": "SERVED", "source": f"Deployment:{deployment}", "target": f"ModelVersion:{mv}",
-        "valid_from": since.isoformat(), "role": "champion", "traffic_share": 1.0,
-    }])  # fmt: skip
-    assert (status, body["loaded"]) == (200, 1), body
-
-
 def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
     client: TestClient, clean_graph: Driver, approver: tuple[str, str]
 ) -> None:
@@ -226,12 +216,13 @@ def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
                  mv=v2)["approvals"]  # fmt: skip
     assert listed == [{"key": approval["key"], "status": "approved"}]
 
-    # Serving: v1 was champion for a month (loaded history); v2 has been challenger for two
-    # days (recorded).
+    # Serving: v1 warmed up as challenger for three days and became champion (through the
+    # lifecycle, as every champion does); v2 has been challenger for two days (recorded).
     now = datetime.now(UTC)
     gql(client, f'mutation {{ registerDeployment(input: {{environment: "prod", '
                 f'name: "{deployment.split("/")[1]}"}}) {{ key }} }}')  # fmt: skip
-    _load_champion(client, deployment, v1, now - timedelta(days=30))
+    make_champion(client, approver_token, deployment=deployment, model_version=v1,
+                  challenger_since=now - timedelta(days=3))  # fmt: skip
     gql(client, RECORD_SERVING, input={
         "deployment": deployment, "modelVersion": v2, "role": "CHALLENGER", "validFrom":
         (now - timedelta(days=2)).isoformat(), "trafficShare": 0.1,
@@ -256,17 +247,24 @@ def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
     assert who_why == [
         (v1, "champion", approver_uid, "churn alerts spiked"),
         (v2, "champion", approver_uid, "won the A/B"),
+        (v1, "champion", approver_uid, "warmed up"),
         (v2, "challenger", "Person:alice@lifecycle.example", "A/B test of v2"),
-        (v1, "champion", None, None),
+        (v1, "challenger", None, "warm-up"),
     ]  # fmt: skip
-    rolled_back, v2_reign = history[0], history[1]
+    rolled_back, v2_reign, v1_reign = history[0], history[1], history[2]
     assert v2_reign["validTo"] == rolled_back["validFrom"]
-    assert history[2]["validTo"] == history[3]["validTo"] == v2_reign["validFrom"]
+    assert history[3]["validTo"] == v1_reign["validTo"] == v2_reign["validFrom"]
+    assert history[4]["validTo"] == v1_reign["validFrom"]
     reign_from = datetime.fromisoformat(v2_reign["validFrom"])
     reign_to = datetime.fromisoformat(v2_reign["validTo"])
     assert reign_from >= promoted_at
-    assert _serving(client, deployment, now - timedelta(days=10)) == {(v1, "champion")}
+    assert _serving(client, deployment, now - timedelta(days=10)) == set()
     assert _serving(client, deployment, now - timedelta(days=1)) == {
+        (v1, "challenger"), (v2, "challenger"),
+    }  # fmt: skip
+    v1_from = datetime.fromisoformat(v1_reign["validFrom"])
+    v1_to = datetime.fromisoformat(v1_reign["validTo"])
+    assert _serving(client, deployment, v1_from + (v1_to - v1_from) / 2) == {
         (v1, "champion"), (v2, "challenger"),
     }  # fmt: skip
     assert _serving(client, deployment, reign_from + (reign_to - reign_from) / 2) == {
@@ -278,7 +276,7 @@ def test_a_model_walks_from_registration_to_production_and_back_by_rollback(
     events = audit_events(clean_graph, target=target)
     # (recordServing audits on the version; the lifecycle's serving changes on the deployment)
     assert [e["action"] for e in events] == [
-        "register.Deployment", "serving.promote", "serving.rollback",
+        "register.Deployment", "serving.promote", "serving.promote", "serving.rollback",
     ]  # fmt: skip
     promote, rollback = events[-2:]
     assert f'"champion":["ModelVersion:{v2}"]' in promote["after"]
@@ -352,7 +350,7 @@ def test_rollback_needs_a_previous_champion(
     env, name = deployment.split("/")
     gql(client, f'mutation {{ registerDeployment(input: {{environment: "{env}", '
                 f'name: "{name}"}}) {{ key }} }}')  # fmt: skip
-    _load_champion(client, deployment, f"{model}@1", datetime.now(UTC) - timedelta(days=3))
+    make_champion(client, approver_token, deployment=deployment, model_version=f"{model}@1")
     code, message = _code(post_as(client, approver_token, ROLLBACK, d=deployment, reason="x"))
     assert code == "FAILED_PRECONDITION" and "no previous champion" in message
     assert (

@@ -216,6 +216,7 @@ def _load_kinds() -> list[Any]:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
+    from lineage_catalog.domain.auth import Role
     from lineage_catalog.domain.errors import CatalogError
     from lineage_catalog.ingest.arrow import LoadKind
     from lineage_catalog.services.bulk_load import LoadReport, load, write_rejects
@@ -231,9 +232,9 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     async def work(driver: Any) -> int:
         graph = Graph.of(driver, settings)
         try:
-            # The host's operator may load ownership and classification rows, with a reason.
+            # The host's operator holds every role: governed rows need only the load's reason.
             report = await load(graph, source=args.file, kind=LoadKind(args.kind),
-                                actor=_actor(args), reason=args.reason, may_govern=True,
+                                actor=_actor(args), reason=args.reason, roles=frozenset(Role),
                                 batch_size=args.batch_size, progress=progress)  # fmt: skip
         except CatalogError as e:
             print(f"lineage load: {e}", file=sys.stderr)

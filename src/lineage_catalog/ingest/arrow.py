@@ -21,13 +21,23 @@ from lineage_catalog.domain.model import (
     KEY_PATTERN,
     Kind,
     NodeRecord,
+    OwnerRole,
     Rel,
     RunKind,
     RunStatus,
+    ServingRole,
     check_key,
     split_uid,
     uid,
     version_key,
+)
+from lineage_catalog.domain.rules import (
+    check_link,
+    json_object,
+    schema_fields,
+    storable,
+    storable_props,
+    utc,
 )
 from lineage_catalog.store.bulk import EdgeRow
 
@@ -116,7 +126,16 @@ def _time(row: dict[str, Any], name: str, *, required: bool = False) -> datetime
     if not isinstance(value, datetime):
         raise RowError(f"{name}: expected a timestamp, got {type(value).__name__}")
     # Naive timestamps are taken as UTC, the convention of most prediction logs.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    checked: datetime = _checked(utc, value, name)
+    return checked
+
+
+def _checked(rule: Callable[..., Any], value: Any, name: str) -> Any:
+    """A shared rule of domain/rules.py applied to a column: its error as the row's reason."""
+    try:
+        return rule(value, path=[name] if name else [])
+    except BadInputError as e:
+        raise RowError(f"{e.extensions.get('field', name)}: {e}") from e
 
 
 def _json(row: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -128,9 +147,7 @@ def _json(row: dict[str, Any], name: str) -> dict[str, Any] | None:
             value = json.loads(value)
         except json.JSONDecodeError as e:
             raise RowError(f"{name}: not JSON: {e.msg}") from e
-    if not isinstance(value, dict):
-        raise RowError(f"{name}: expected a JSON object")
-    return value
+    return _checked(json_object, value, name)  # type: ignore[no-any-return]
 
 
 def _int(row: dict[str, Any], name: str) -> int | None:
@@ -228,8 +245,7 @@ def _dataset_version(row: dict[str, Any]) -> ParsedRow:
             schema = json.loads(schema)
         except json.JSONDecodeError as e:
             raise RowError(f"schema: not JSON: {e.msg}") from e
-    if schema is not None and not isinstance(schema, list):
-        raise RowError("schema: expected a list of fields")
+    schema = _checked(schema_fields, schema, "schema")
     props = {
         "version": version,
         "dataset": dataset,
@@ -251,6 +267,7 @@ def _feature(row: dict[str, Any]) -> ParsedRow:
     tags = row.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise RowError("tags: expected a list of strings")
+    tags = _checked(storable, tags, "tags")
     props = {
         "name": _text(row, "name", required=False),
         "description": _text(row, "description", required=False),
@@ -297,23 +314,45 @@ def _edge(row: dict[str, Any]) -> ParsedRow:
         rel = Rel(_text(row, "type") or "")
     except ValueError as e:
         raise RowError(f"type: unknown relationship {row.get('type')!r}") from e
-    ends = []
+    ends, kinds = [], []
     for name in ("source", "target"):
         value = _text(row, name) or ""
-        try:
-            split_uid(value, path=[name])
-        except BadInputError as e:
-            raise RowError(f"{name}: {e}") from e
+        kinds.append(_checked(split_uid, value, name)[0])
         ends.append(value)
+    try:
+        check_link(rel, kinds[0], kinds[1], source_path=["source"], target_path=["target"])
+    except BadInputError as e:
+        raise RowError(f"{e.extensions['field']}: {e}") from e
     props: dict[str, Any] = {}
     if rel in _INTERVAL_RELS:
-        props = {
-            "valid_from": _time(row, "valid_from", required=True),
-            "valid_to": _time(row, "valid_to"),
-            "role": _text(row, "role", required=False),
-            "traffic_share": row.get("traffic_share"),
-        }
+        valid_from = _time(row, "valid_from", required=True)
+        valid_to = _time(row, "valid_to")
+        if valid_from and valid_to and valid_to <= valid_from:
+            raise RowError("valid_to: must be after valid_from")
+        props = {"valid_from": valid_from, "valid_to": valid_to,
+                 "role": _role(rel, _text(row, "role", required=rel is Rel.OWNS))}  # fmt: skip
+        if rel is Rel.SERVED:
+            props["traffic_share"] = _share(row.get("traffic_share"))
     return ParsedRow(edges=[EdgeRow(rel, ends[0], ends[1], props)], refs=ends)
+
+
+def _role(rel: Rel, value: str | None) -> str | None:
+    roles: type[StrEnum] = ServingRole if rel is Rel.SERVED else OwnerRole
+    if value is None:
+        return None
+    try:
+        return roles(value.lower()).value
+    except ValueError as e:
+        names = ", ".join(r.value for r in roles)
+        raise RowError(f"role: {value!r} is not one of {names}") from e
+
+
+def _share(value: Any) -> float:
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise RowError(f"traffic_share: expected a number within [0, 1], got {value!r}")
+    return float(value)
 
 
 PARSERS: dict[LoadKind, Callable[[dict[str, Any]], ParsedRow]] = {
@@ -323,3 +362,14 @@ PARSERS: dict[LoadKind, Callable[[dict[str, Any]], ParsedRow]] = {
     LoadKind.RUNS: _run,
     LoadKind.EDGES: _edge,
 }
+
+
+def parse_row(kind: LoadKind, row: dict[str, Any]) -> ParsedRow:
+    """One row of a file of `kind`, checked by the kind's parser and then, value by value,
+    by the rules every write obeys (the column that breaks one is named)."""
+    parsed = PARSERS[kind](row)
+    for node in parsed.nodes:
+        _checked(storable_props, node.props, "")
+    for edge in parsed.edges:
+        _checked(storable_props, edge.props, "")
+    return parsed

@@ -14,27 +14,27 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
 
 from lineage_catalog.domain.audit import Change
-from lineage_catalog.domain.auth import Actor
+from lineage_catalog.domain.auth import Actor, Role
 from lineage_catalog.domain.model import Rel
+from lineage_catalog.domain.rules import GOVERNED_LINKS
 from lineage_catalog.ingest.arrow import (
-    PARSERS,
     LoadKind,
     ParsedRow,
     RowError,
+    parse_row,
     predictions_fast,
     read_batches,
 )
 from lineage_catalog.services import audit
 from lineage_catalog.store import bulk, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
-
-GOVERNED_RELS = frozenset({Rel.OWNS, Rel.CLASSIFIED_AS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +74,9 @@ def _parse(
             ]
     parsed: dict[int, ParsedRow] = {}
     rejects = []
-    parse = PARSERS[kind]
     for number, row in enumerate(batch.to_pylist(), start=first_row):
         try:
-            parsed[number] = parse(row)
+            parsed[number] = parse_row(kind, row)
         except RowError as e:
             rejects.append(Reject(row=number, reason=str(e), values=row))
     return parsed, rejects
@@ -94,13 +93,18 @@ def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, list[str]]:
-    """Write the rows whose references exist; return the others with what they lack."""
+async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, str]:
+    """Write the rows whose references exist and whose serving history fits what is
+    stored; return the others with the reason."""
     # Rows of a batch share few references (a handful of deployments): check each once.
     wanted = {ref for row in parsed.values() for ref in row.refs}
     missing = set(await nodes.missing_uids(tx, uids=wanted)) if wanted else set()
-    refused = {n: sorted(missing.intersection(r.refs)) for n, r in parsed.items()}
-    refused = {n: lacking for n, lacking in refused.items() if lacking}
+    refused = {
+        n: "unknown reference: " + ", ".join(sorted(missing.intersection(r.refs)))
+        for n, r in parsed.items()
+        if missing.intersection(r.refs)
+    }
+    refused |= await _serving_conflicts(tx, {n: r for n, r in parsed.items() if n not in refused})
     good = [row for n, row in parsed.items() if n not in refused]
     groups = prediction_groups(row.prediction for row in good if row.prediction is not None)
     if groups:
@@ -112,18 +116,85 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, list[st
     return refused
 
 
+_SERVING_FIELDS = ("valid_to", "role", "traffic_share")
+
+
+async def _serving_conflicts(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, str]:
+    """Imported serving rows that would rewrite a stored interval or overlap another
+    champion at the deployment (one statement for the batch)."""
+    rows = [
+        {"n": n, "source": e.source, "target": e.target, "valid_from": e.props["valid_from"],
+         "valid_to": e.props["valid_to"], "role": e.props["role"], "edge": e.props}
+        for n, row in parsed.items() for e in row.edges if e.rel is Rel.SERVED
+    ]  # fmt: skip
+    if not rows:
+        return {}
+    by_n = {r["n"]: r for r in rows}
+    refused = {}
+    for found in await tx.run("bulk/serving_conflicts", rows=[
+        {k: v for k, v in r.items() if k != "edge"} for r in rows
+    ]):  # fmt: skip
+        row, same = by_n[found["n"]], found["same"]
+        where = f"{row['target']} at {row['source']} from {row['valid_from'].isoformat()}"
+        if same is not None and any(
+            nodes.native(same.get(k)) != row["edge"].get(k) for k in _SERVING_FIELDS
+        ):
+            refused[found["n"]] = (
+                f"would rewrite the stored serving interval of {where}: serving that is "
+                "recorded changes only through the lifecycle"
+            )
+        elif found["overlap"] is not None:
+            refused[found["n"]] = (
+                f"the champion interval of {where} overlaps {found['overlap']}'s as champion"
+            )
+    return refused
+
+
 def _governance_rejects(
-    parsed: dict[int, ParsedRow], *, may_govern: bool, reason: str | None
+    parsed: dict[int, ParsedRow], *, roles: frozenset[Role], reason: str | None, now: datetime
 ) -> dict[int, str]:
-    """Rows that set ownership or classification without the approver role or a reason."""
+    """Rows that need a role or a reason the load lacks, and serving rows that are not
+    closed history: a bulk load never starts, extends or ends current serving."""
     refused = {}
     for number, row in parsed.items():
-        if any(edge.rel in GOVERNED_RELS for edge in row.edges):
-            if not may_govern:
-                refused[number] = "ownership and classification rows need the approver role"
+        for edge in row.edges:
+            role = GOVERNED_LINKS.get(edge.rel)
+            if role is None:
+                continue
+            what = _GOVERNED_ROWS[edge.rel]
+            if not may(roles, role):
+                refused[number] = f"{what} need the {role.value} role"
             elif not reason:
-                refused[number] = "ownership and classification rows need a reason for the load"
+                refused[number] = f"{what} need a reason for the load"
+            elif edge.rel is Rel.SERVED and (
+                edge.props["valid_to"] is None or edge.props["valid_to"] > now
+            ):
+                refused[number] = (
+                    "a bulk load imports closed serving history only (valid_to at or before "
+                    "now): a version starts serving by deployModelVersion, and becomes champion "
+                    "only by promoteToChampion after an approved promotion and its warm-up"
+                )
     return refused
+
+
+_GOVERNED_ROWS = {
+    Rel.OWNS: "ownership (OWNS) rows",
+    Rel.CLASSIFIED_AS: "classification (CLASSIFIED_AS) rows",
+    Rel.SERVED: "serving history (SERVED) rows",
+}
+
+
+def may(roles: frozenset[Role], role: Role) -> bool:
+    """Whether holding `roles` allows what needs `role` (admin allows everything)."""
+    return Role.ADMIN in roles or role in roles
+
+
+def _mark_imported(parsed: dict[int, ParsedRow], *, actor: Actor, reason: str | None) -> None:
+    # Imported serving says so on every interval, so reports can tell it from the lifecycle's.
+    for row in parsed.values():
+        for edge in row.edges:
+            if edge.rel is Rel.SERVED:
+                edge.props.update(imported=True, reason=reason, changed_by=actor.uid)
 
 
 def _batch_change(
@@ -149,28 +220,29 @@ async def load(
     kind: LoadKind,
     actor: Actor,
     reason: str | None = None,
-    may_govern: bool = False,
+    roles: frozenset[Role] = frozenset({Role.WRITER}),
     batch_size: int = 10_000,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Load a Parquet / Arrow IPC source of one kind; valid rows land, the rest are reported.
 
-    Each batch is one transaction with one audit event for the rows it wrote.
+    Each batch is one transaction with one audit event for the rows it wrote. `roles` are
+    the caller's: governed rows (GOVERNED_LINKS) need theirs, and a reason.
     """
     report = LoadReport(kind=kind)
     started = time.perf_counter()
     for batch in read_batches(source, batch_size=batch_size):
         first = report.rows + 1
         parsed, rejects = _parse(kind, batch, first)
-        for number, why in _governance_rejects(
-            parsed, may_govern=may_govern, reason=reason
-        ).items():
+        refused_now = _governance_rejects(parsed, roles=roles, reason=reason, now=nodes.now())
+        for number, why in refused_now.items():
             del parsed[number]
             rejects.append(
                 Reject(row=number, reason=why, values=batch.slice(number - first, 1).to_pylist()[0])
             )
+        _mark_imported(parsed, actor=actor, reason=reason)
 
-        async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, list[str]]:
+        async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, str]:
             refused = await _write(tx, parsed)
             change = _batch_change(kind, parsed, set(refused), reason)
             if change is not None:
@@ -178,9 +250,8 @@ async def load(
             return refused
 
         refused = await graph.write(work)
-        for number, lacking in sorted(refused.items()):
+        for number, why in sorted(refused.items()):
             row = batch.slice(number - first, 1).to_pylist()[0]
-            why = "unknown reference: " + ", ".join(lacking)
             rejects.append(Reject(row=number, reason=why, values=row))
         report.rows += batch.num_rows
         report.loaded += batch.num_rows - len(rejects)

@@ -10,7 +10,8 @@ from typing import Any
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
-from lineage_catalog.domain.model import Kind, NodeRecord, Rel, uid
+from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
+from lineage_catalog.domain.rules import check_link, storable_props, utc
 from lineage_catalog.services import audit
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -18,7 +19,8 @@ from lineage_catalog.store.graph import Graph, WriteTx
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A link from the registered node to an existing one, named by its input path.
+    """A link from the registered node to an existing one, named by its input path (the
+    whole argument path: `input.used.0`, or `classifications.0` for an argument).
 
     `outgoing` False links target -> node (e.g. a person AUTHORED a commit). With
     `replace`, links of this type to anything not listed in the command are removed.
@@ -40,12 +42,37 @@ class RegisterCommand:
     on_create: Mapping[str, Any] = field(default_factory=dict)  # only when the node is new
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def checked_props(props: Mapping[str, Any], *, path: Sequence[str | int]) -> dict[str, Any]:
+    """Properties checked by the shared value rules, errors naming the input field."""
+    checked = {}
+    for name, value in props.items():
+        (checked[name],) = storable_props({name: value}, path=[*path, _camel(name)]).values()
+    return checked
+
+
+def check_ends(kind: Kind, refs: Sequence[Ref], *, path: Sequence[str | int]) -> None:
+    """Every link of a node of `kind` joins kinds that the one table allows."""
+    for ref in refs:
+        far_path = list(ref.path)
+        far, _ = split_uid(ref.target, path=far_path)
+        near = list(path)
+        if ref.outgoing:
+            check_link(ref.rel, kind, far, source_path=near, target_path=far_path)
+        else:
+            check_link(ref.rel, far, kind, source_path=far_path, target_path=near)
+
+
 async def _check_refs(tx: WriteTx, refs: Sequence[Ref]) -> None:
     missing = set(await nodes.missing_uids(tx, uids=[r.target for r in refs]))
     for ref in refs:
         if ref.target in missing:
             kind, _, key = ref.target.partition(":")
-            raise BadInputError(f"no {kind} with key {key!r}", path=["input", *ref.path])
+            raise BadInputError(f"no {kind} with key {key!r}", path=list(ref.path))
 
 
 def _plain(props: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -59,10 +86,13 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
     """Create or update a node and its links, audited; nothing is written if a reference is
     unknown, and a command that changes nothing writes no audit event."""
 
+    props = checked_props(command.props, path=["input"])
+    check_ends(command.kind, command.refs, path=["input"])
+
     async def work(tx: WriteTx) -> NodeRecord:
         await _check_refs(tx, command.refs)
         (stored,) = await nodes.upsert_nodes(
-            tx, kind=command.kind, rows=[(command.key, command.props)], on_create=command.on_create
+            tx, kind=command.kind, rows=[(command.key, props)], on_create=command.on_create
         )
         me = stored.node.uid
         removed = 0
@@ -108,6 +138,9 @@ async def link_interval(
     `check` runs in the transaction once both ends exist, before anything is written; it
     refuses the change by raising.
     """
+    valid_from = utc(valid_from, path=["input", "validFrom"])
+    props = checked_props(props, path=["input"])
+    _check_pair(rel, source, target)
     if props.get("valid_to") is not None and props["valid_to"] <= valid_from:
         raise BadInputError("validTo must be after validFrom", path=["input", "validTo"])
 
@@ -147,6 +180,8 @@ async def link_pairs(
     reason: str | None,
 ) -> None:
     """Link one node to several (e.g. classify a dataset); idempotent and audited."""
+    for target in targets:
+        _check_pair(rel, source, target)
 
     async def work(tx: WriteTx) -> None:
         await _check_refs(tx, [source, *targets])
@@ -157,6 +192,13 @@ async def link_pairs(
             await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
+
+
+def _check_pair(rel: Rel, source: Ref, target: Ref) -> None:
+    source_path, target_path = list(source.path), list(target.path)
+    source_kind, _ = split_uid(source.target, path=source_path)
+    target_kind, _ = split_uid(target.target, path=target_path)
+    check_link(rel, source_kind, target_kind, source_path=source_path, target_path=target_path)
 
 
 def ref(path: Sequence[str | int], rel: Rel, kind: Kind, key: str, *, outgoing: bool = True) -> Ref:

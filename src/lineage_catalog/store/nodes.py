@@ -17,6 +17,7 @@ from typing import Any
 from neo4j.time import Date, DateTime
 
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Page, Rel
+from lineage_catalog.domain.rules import storable_props
 from lineage_catalog.store.graph import Graph, WriteTx
 
 _JSON_SUFFIX = "_json"
@@ -75,9 +76,14 @@ def native(value: Any) -> Any:
 
 
 def encode_props(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Python values as storable properties; None (not given) is left out."""
+    """Python values as storable properties; None (not given) is left out.
+
+    Every write passes here, so every value is checked by the shared rules (one scalar type
+    per list, finite numbers, valid text, times in UTC) whatever interface it came from;
+    interfaces check the same rules earlier to name the input that broke one.
+    """
     stored: dict[str, Any] = {}
-    for name, value in props.items():
+    for name, value in storable_props(props).items():
         if value is None:
             continue
         if isinstance(value, dict) or (

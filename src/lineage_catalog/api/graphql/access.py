@@ -22,6 +22,8 @@ from strawberry.extensions import SchemaExtension
 
 from lineage_catalog.auth.policy import require
 from lineage_catalog.domain.auth import Role
+from lineage_catalog.domain.model import Rel
+from lineage_catalog.domain.rules import GOVERNED_LINKS
 
 MUTATION_ROLES: dict[str, Role] = {
     # Ingest: register and record what pipelines produce.
@@ -39,11 +41,14 @@ MUTATION_ROLES: dict[str, Role] = {
     **{
         name: Role.APPROVER
         for name in (
-            "registerClassification", "classify", "setOwner", "transitionStage",
+            "registerClassification", "transitionStage",
             "approvePromotion", "rejectPromotion", "promoteToChampion", "rollback",
             "setModelKpis",
         )
     },
+    # The same roles as the bulk rows that write these links.
+    "setOwner": GOVERNED_LINKS[Rel.OWNS],
+    "classify": GOVERNED_LINKS[Rel.CLASSIFIED_AS],
     # Identity: accounts, roles, clearances and tokens.
     **{
         name: Role.ADMIN

@@ -28,7 +28,6 @@ from lineage_catalog.api.graphql.types import (
 )
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import (
-    AGENT_KINDS,
     Kind,
     OwnerRole,
     Rel,
@@ -42,6 +41,7 @@ from lineage_catalog.domain.model import (
     uid,
     version_key,
 )
+from lineage_catalog.domain.rules import json_object, json_rows, schema_fields, utc
 from lineage_catalog.services import serving
 from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.services.registry import Ref, RegisterCommand, link_interval, link_pairs
@@ -53,10 +53,6 @@ GqlRunStatus = strawberry.enum(RunStatus, name="RunStatus")
 GqlStage = strawberry.enum(Stage, name="Stage")
 GqlServingRole = strawberry.enum(ServingRole, name="ServingRole")
 GqlOwnerRole = strawberry.enum(OwnerRole, name="OwnerRole")
-
-ENTITY_KINDS = frozenset(
-    {Kind.DATASET_VERSION, Kind.FEATURE, Kind.MODEL_VERSION, Kind.EVALUATION, Kind.PREDICTION}
-)
 
 
 @strawberry.input
@@ -218,30 +214,18 @@ async def _register_keyed(info: Info[Context, None], kind: Kind, item: Any) -> A
     return await _register(info, RegisterCommand(kind, key, props))
 
 
-def _node_ref(
-    value: str, path: list[str | int], rel: Rel, *, allowed: frozenset[Kind], outgoing: bool = True
+def _input_ref(
+    path: list[str | int], rel: Rel, kind: Kind, key: str, *, outgoing: bool = True
 ) -> Ref:
-    kind, key = split_uid(value)
-    if kind not in allowed:
-        names = ", ".join(sorted(k.value for k in allowed))
-        raise BadInputError(
-            f"{value!r} is a {kind.value}; expected one of {names}", path=["input", *path]
-        )
-    return make_ref(path, rel, kind, key, outgoing=outgoing)
+    """A link to a node named by a field of the `input` argument."""
+    return make_ref(["input", *path], rel, kind, key, outgoing=outgoing)
 
 
-def _json_object(value: Any, path: list[str | int]) -> dict[str, Any] | None:
-    if value is not None and not isinstance(value, dict):
-        raise BadInputError("expected a JSON object", path=path)
-    return value
-
-
-def _json_rows(value: Any, path: list[str | int]) -> list[dict[str, Any]] | None:
-    if value is not None and not (
-        isinstance(value, list) and all(isinstance(row, dict) for row in value)
-    ):
-        raise BadInputError("expected a list of JSON objects", path=path)
-    return value
+def _node_ref(value: str, path: list[str | int], rel: Rel, *, outgoing: bool = True) -> Ref:
+    """A link to the node with id `value`; which kinds fit is checked by the registry."""
+    where = ["input", *path]
+    kind, key = split_uid(value, path=where)
+    return make_ref(where, rel, kind, key, outgoing=outgoing)
 
 
 async def _register(info: Info[Context, None], command: RegisterCommand) -> Any:
@@ -254,7 +238,7 @@ class Mutation:
     async def register_person(self, info: Info[Context, None], input: PersonInput) -> Person:
         email = check_email(input.email, path=["input", "email"])
         refs = [
-            make_ref(["teams", i], Rel.MEMBER_OF, Kind.TEAM, t)
+            _input_ref(["teams", i], Rel.MEMBER_OF, Kind.TEAM, t)
             for i, t in enumerate(input.teams or [])
         ]
         replace = frozenset({Rel.MEMBER_OF}) if input.teams is not None else frozenset()
@@ -298,10 +282,11 @@ class Mutation:
         key = version_key(dataset, input.version, path=["input", "version"])
         if input.row_count is not None and input.row_count < 0:
             raise BadInputError("rowCount cannot be negative", path=["input", "rowCount"])
-        schema = (
+        schema = schema_fields(
             [{"name": f.name, "type": f.type, "description": f.description} for f in input.schema]
             if input.schema is not None
-            else None
+            else None,
+            path=["input", "schema"],
         )
         props = {
             "version": input.version,
@@ -310,10 +295,10 @@ class Mutation:
             "location": input.location,
             "row_count": input.row_count,
             "schema": schema,
-            "sample": _json_rows(input.sample, ["input", "sample"]),
+            "sample": json_rows(input.sample, path=["input", "sample"]),
             "created_at": input.created_at,
         }
-        refs = [make_ref(["dataset"], Rel.VERSION_OF, Kind.DATASET, dataset)]
+        refs = [_input_ref(["dataset"], Rel.VERSION_OF, Kind.DATASET, dataset)]
         return await _register(info, RegisterCommand(Kind.DATASET_VERSION, key, props, refs))  # type: ignore[no-any-return]
 
     @strawberry.mutation
@@ -335,34 +320,37 @@ class Mutation:
         refs = []
         if input.author:
             email = check_email(input.author, path=["input", "author"])
-            refs.append(make_ref(["author"], Rel.AUTHORED, Kind.PERSON, email, outgoing=False))
+            refs.append(_input_ref(["author"], Rel.AUTHORED, Kind.PERSON, email, outgoing=False))
         return await _register(info, RegisterCommand(Kind.CODE_COMMIT, key, props, refs))  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Record a run: what it used and generated, its code.")
     async def record_run(self, info: Info[Context, None], input: RunInput) -> Run:
         key = check_key(input.run_id, path=["input", "runId"])
         job = check_key(input.job, path=["input", "job"])
-        if input.started_at and input.ended_at and input.ended_at < input.started_at:
+        started = input.started_at and utc(input.started_at, path=["input", "startedAt"])
+        ended = input.ended_at and utc(input.ended_at, path=["input", "endedAt"])
+        if started and ended and ended < started:
             raise BadInputError("endedAt is before startedAt", path=["input", "endedAt"])
         props = {
             "run_kind": RunKind(input.run_kind).value,
             "status": RunStatus(input.status).value,
-            "started_at": input.started_at,
-            "ended_at": input.ended_at,
+            "started_at": started,
+            "ended_at": ended,
             "job": job,
-            "parameters": _json_object(input.parameters, ["input", "parameters"]),
-            "environment": _json_object(input.environment, ["input", "environment"]),
+            "parameters": json_object(input.parameters, path=["input", "parameters"]),
+            "environment": json_object(input.environment, path=["input", "environment"]),
         }
-        refs = [make_ref(["job"], Rel.RUN_OF, Kind.JOB, job)]
+        refs = [_input_ref(["job"], Rel.RUN_OF, Kind.JOB, job)]
         if input.code_commit:
-            refs.append(make_ref(["codeCommit"], Rel.EXECUTED, Kind.CODE_COMMIT, input.code_commit))
+            refs.append(
+                _input_ref(["codeCommit"], Rel.EXECUTED, Kind.CODE_COMMIT, input.code_commit)
+            )
         if input.triggered_by:
             refs.append(
                 _node_ref(
                     input.triggered_by,
                     ["triggeredBy"],
                     Rel.TRIGGERED,
-                    allowed=AGENT_KINDS,
                     outgoing=False,
                 )
             )
@@ -374,9 +362,7 @@ class Mutation:
             if values is None:
                 continue
             replace.add(rel)
-            refs += [
-                _node_ref(v, [name, i], rel, allowed=ENTITY_KINDS) for i, v in enumerate(values)
-            ]
+            refs += [_node_ref(v, [name, i], rel) for i, v in enumerate(values)]
         return await _register(  # type: ignore[no-any-return]
             info, RegisterCommand(Kind.RUN, key, props, refs, frozenset(replace))
         )
@@ -395,9 +381,9 @@ class Mutation:
             "version": input.version,
             "model": model,
             "artifact_uri": input.artifact_uri,
-            "metrics": _json_object(input.metrics, ["input", "metrics"]),
+            "metrics": json_object(input.metrics, path=["input", "metrics"]),
         }
-        refs = [make_ref(["model"], Rel.VERSION_OF, Kind.MODEL, model)]
+        refs = [_input_ref(["model"], Rel.VERSION_OF, Kind.MODEL, model)]
         # A new version starts as registered; stages then move only by transitionStage.
         first = {"stage": Stage.REGISTERED.value}
         command = RegisterCommand(Kind.MODEL_VERSION, key, props, refs, on_create=first)
@@ -450,8 +436,10 @@ class Mutation:
             "model_version": input.model_version,
         }
         refs = [
-            make_ref(["deployment"], Rel.MADE_BY, Kind.DEPLOYMENT, input.deployment),
-            make_ref(["modelVersion"], Rel.MADE_BY, Kind.MODEL_VERSION, input.model_version),
+            _input_ref(["deployment"], Rel.MADE_BY, Kind.DEPLOYMENT, input.deployment),
+            make_ref(
+                ["input", "modelVersion"], Rel.MADE_BY, Kind.MODEL_VERSION, input.model_version
+            ),
         ]
         return await _register(info, RegisterCommand(Kind.PREDICTION, key, props, refs))  # type: ignore[no-any-return]
 
@@ -462,9 +450,9 @@ class Mutation:
         self, info: Info[Context, None], input: OwnershipInput, reason: str
     ) -> CatalogNode:
         why = checked_reason(reason, path=["reason"], required=True)
-        owner = _node_ref(input.owner, ["owner"], Rel.OWNS, allowed=AGENT_KINDS)
-        target_kind, target_key = split_uid(input.target)
-        target = make_ref(["target"], Rel.OWNS, target_kind, target_key)
+        owner = _node_ref(input.owner, ["owner"], Rel.OWNS)
+        target_kind, target_key = split_uid(input.target, path=["input", "target"])
+        target = _input_ref(["target"], Rel.OWNS, target_kind, target_key)
         props = {"role": OwnerRole(input.role).value, "valid_to": input.valid_to}
         await link_interval(
             info.context.graph,
@@ -489,7 +477,7 @@ class Mutation:
         reason: str,
     ) -> CatalogNode:
         why = checked_reason(reason, path=["reason"], required=True)
-        kind, key = split_uid(target)
+        kind, key = split_uid(target, path=["target"])
         source = make_ref(["target"], Rel.CLASSIFIED_AS, kind, key)
         targets = [
             make_ref(["classifications", i], Rel.CLASSIFIED_AS, Kind.CLASSIFICATION, c)

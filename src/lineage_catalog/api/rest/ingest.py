@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from lineage_catalog.api.auth import Writer, actor_of
 from lineage_catalog.api.rest.health import GraphDep
-from lineage_catalog.domain.auth import Interface, Role
+from lineage_catalog.domain.auth import Interface
 from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services.bulk_load import load
@@ -29,8 +29,8 @@ async def load_arrow(
     caller: Writer,
     reason: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> JSONResponse:
-    """Load the body's rows (writer role; ownership and classification rows need approver and
-    a reason); 200 when all landed, 207 with the rejected rows and reasons."""
+    """Load the body's rows (writer role; ownership and classification rows need approver,
+    serving history admin, each a reason); 200 when all landed, 207 with the rejects."""
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"error": "body larger than 512 MiB: split it"}, status_code=413)
@@ -38,7 +38,7 @@ async def load_arrow(
     try:
         report = await load(
             graph, source=io.BytesIO(body), kind=kind, actor=actor, reason=reason,
-            may_govern=caller.has(Role.APPROVER),
+            roles=caller.roles,
         )  # fmt: skip
     except CatalogError as e:
         return JSONResponse({"error": str(e)}, status_code=400)
