@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import uuid
@@ -81,7 +82,7 @@ def _schema(*fields: tuple[str, str]) -> schema_dataset.SchemaDatasetFacet:
 
 
 def test_the_openlineage_client_reports_a_run_with_its_inputs_and_output(
-    server_url: str, app_client: TestClient, admin_token: str
+    server_url: str, app_client: TestClient, admin_token: str, clean_graph: Driver
 ) -> None:
     client = OpenLineageClient(
         transport=HttpTransport(
@@ -151,11 +152,19 @@ def test_the_openlineage_client_reports_a_run_with_its_inputs_and_output(
     used = {u["key"]: u for u in run["used"]}
     loans = "postgres://db:5432/public.loans"
     assert set(used) == {f"{loans}@0", "postgres://db:5432/public.customers@0"}
-    assert used[f"{loans}@0"]["schema"] == [
-        {"name": "id", "type": "int"},
-        {"name": "amount", "type": "numeric"},
-    ]
+    # The reader's view of a version it did not name stays on its USED link (it follows the
+    # link when a producer's events re-link it); the version itself is only a placeholder.
+    assert used[f"{loans}@0"]["schema"] == []
     assert used[f"{loans}@0"]["dataset"] == {"key": loans}
+    links, _, _ = clean_graph.execute_query(
+        "MATCH (:Run {key: $run})-[u:USED]->(v {key: $v}) "
+        "RETURN u.implicit AS implicit, u.facets_json AS facets, v.placeholder AS placeholder",
+        run=run_id,
+        v=f"{loans}@0",
+    )
+    assert [(r["implicit"], r["placeholder"]) for r in links] == [(True, True)]
+    fields = json.loads(links[0]["facets"])["schema"]["fields"]
+    assert [(f["name"], f["type"]) for f in fields] == [("id", "int"), ("amount", "numeric")]
     # Names may hold any character: the key is URL-quoted, the version is the run id.
     assert run["generated"] == [
         {

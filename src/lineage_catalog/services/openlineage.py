@@ -16,6 +16,7 @@ from lineage_catalog.ingest.openlineage import (
     DocumentationFacet,
     ErrorMessageFacet,
     EventPlan,
+    InputRead,
     NodeUpdate,
     OutputStatisticsFacet,
     ParentRunFacet,
@@ -24,6 +25,7 @@ from lineage_catalog.ingest.openlineage import (
     SqlFacet,
     facet,
     input_version,
+    versioned,
 )
 from lineage_catalog.services import audit
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -57,27 +59,57 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
     audit it in the same transaction."""
 
     async def work(tx: WriteTx) -> RecordedEvent:
-        known = [u for u in [plan.run, plan.job, plan.commit, *plan.datasets, *plan.outputs] if u]
-        existing = await _lock(tx, known)
-        inputs = await _resolve_inputs(tx, plan=plan)
-        existing |= await _lock(tx, [u for u in inputs if u.uid not in existing])
         # A version both read and written by the run is stored once, as written.
         written = {u.uid for u in plan.outputs}
-        updates = [*known, *(u for u in inputs if u.uid not in written)]
-        run = await _upsert(tx, plan=plan, updates=updates, existing=existing)
-        await _link(tx, plan=plan, inputs=inputs)
+        named = [input_version(r, r.version) for r in plan.inputs if r.version is not None]
+        explicit = [v for v in named if v.uid not in written]
+        known = [plan.run, plan.job, *plan.datasets, *plan.outputs, *explicit]
+        known += [plan.commit] if plan.commit is not None else []
+        existing = await _lock(tx, known)
+        context = await _reads_and_writes(tx, run=plan.run.uid)
+        # Every dataset whose implicit reads this event may re-resolve is locked before the
+        # state they resolve from is read, so a producer and a consumer committing at once
+        # cannot both miss each other: one waits for the other on the Dataset node.
+        more = {row["dataset"]: row["dataset_key"] for row in [*context.generated, *context.used]}
+        extra = [
+            NodeUpdate(Kind.DATASET, key, {}, {})
+            for dataset, key in sorted(more.items())
+            if dataset not in existing
+        ]
+        existing |= await _lock(tx, extra)
+        run = await _upsert(tx, plan=plan, updates=known, existing=existing)
+        # A dataset the run reads by name is not also read implicitly (a later event named
+        # the version an earlier one left out): the named read supersedes the implicit one.
+        by_name = {uid(Kind.DATASET, v.props["dataset"]) for v in named}
+        superseded = sorted(by_name & context.implicit_datasets)
+        if superseded:
+            await tx.run("openlineage/drop_implicit_reads", run=plan.run.uid, datasets=superseded)
+        await _link(tx, plan=plan, inputs=named)
+        affected = reresolve_since(
+            plan=plan, before=existing.get(plan.run.uid, {}), after=run, existing=existing,
+            generated=context.generated,
+        )  # fmt: skip
+        links = await _relink(tx, plan=plan, context=context, named=by_name, affected=affected)
+        await _settle(tx, plan=plan, explicit=explicit, existing=existing, moved=links)
         recorded = RecordedEvent(
             run=plan.run.key,
             job=plan.job.key,
             status=run["status"],
-            inputs=[u.key for u in inputs],
+            inputs=_input_keys(plan, links=links, context=context),
             outputs=[u.key for u in plan.outputs],
         )
         before = existing.get(plan.run.uid)
-        after = {
+        after: dict[str, Any] = {
             "event_type": plan.event_type, "event_time": plan.event_time, "job": recorded.job,
             "status": recorded.status, "inputs": recorded.inputs, "outputs": recorded.outputs,
         }  # fmt: skip
+        relinked = [
+            {"run": link.run, "from": link.old, "to": link.target}
+            for link in links
+            if link.run != plan.run.uid and link.old != link.target
+        ]
+        if relinked:
+            after["relinked"] = relinked
         change = Change("openlineage.run_event", plan.run.uid, before or None, after)
         await audit.record(tx, actor=actor, changes=[change])
         return recorded
@@ -97,23 +129,106 @@ async def _lock(tx: WriteTx, updates: Iterable[NodeUpdate]) -> dict[str, dict[st
     return {row["uid"]: decode_props(row["props"]) for row in found}
 
 
-async def _resolve_inputs(tx: WriteTx, *, plan: EventPlan) -> list[NodeUpdate]:
-    """The version of each input: named by the event, else already used, else the latest."""
-    open_reads = [r for r in plan.inputs if r.version is None]
-    resolved: dict[str, str] = {}
-    if open_reads:
-        rows = await tx.run(
-            "openlineage/resolve_input_versions",
-            run=plan.run.uid,
-            datasets=[uid(Kind.DATASET, r.dataset) for r in open_reads],
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the run read and wrote before this event (see run_reads_and_writes.cypher)."""
+
+    generated: list[dict[str, Any]]
+    used: list[dict[str, Any]]
+
+    @property
+    def implicit(self) -> dict[str, dict[str, Any]]:
+        """The implicit reads by dataset uid."""
+        return {row["dataset"]: row for row in self.used if row["implicit"]}
+
+    @property
+    def implicit_datasets(self) -> set[str]:
+        return set(self.implicit)
+
+    @property
+    def named(self) -> dict[str, list[str]]:
+        """The keys of the versions read by name, by dataset uid."""
+        found: dict[str, list[str]] = {}
+        for row in self.used:
+            if not row["implicit"]:
+                found.setdefault(row["dataset"], []).append(row["key"])
+        return found
+
+
+async def _reads_and_writes(tx: WriteTx, *, run: str) -> _Context:
+    rows = await tx.run("openlineage/run_reads_and_writes", run=run)
+    if not rows:
+        return _Context([], [])
+    return _Context(list(rows[0]["generated"]), list(rows[0]["used"]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """An implicit read as linked after this event."""
+
+    run: str
+    dataset: str
+    old: str | None
+    old_placeholder: bool
+    target: str
+    key: str
+
+
+async def _relink(
+    tx: WriteTx,
+    *,
+    plan: EventPlan,
+    context: _Context,
+    named: set[str],
+    affected: Mapping[str, datetime | None],
+) -> list[_Link]:
+    """Resolve the run's own implicit reads and those the event may have changed, and move
+    the links that must move; returns every read resolved."""
+    run = plan.run.uid
+    reads = {uid(Kind.DATASET, r.dataset): r for r in plan.inputs if r.version is None}
+    explicit = named | set(context.named)
+    own = sorted((set(reads) | context.implicit_datasets) - explicit)
+    if not own and not affected:
+        return []
+    rows = await tx.run(
+        "openlineage/resolve_implicit_reads",
+        own=[{"run": run, "dataset": d} for d in own],
+        affected=[{"dataset": d, "since": at} for d, at in sorted(affected.items())],
+        completed=RunStatus.COMPLETED.value,
+    )
+    links: list[_Link] = []
+    moves: list[dict[str, Any]] = []
+    for row in sorted(rows, key=lambda r: (r["run"], r["dataset"])):
+        if row["run"] == run and row["dataset"] in explicit:
+            continue  # dropped above, read by name
+        target, key = row["target"], row["target_key"]
+        if target is None:
+            key = versioned(row["dataset_key"], FIRST_VERSION)
+            target = uid(Kind.DATASET_VERSION, key)
+        link = _Link(
+            run=row["run"],
+            dataset=row["dataset"],
+            old=row["current"],
+            old_placeholder=bool(row["current_placeholder"]),
+            target=target,
+            key=key,
         )
-        resolved = {row["dataset"]: row["version"] for row in rows if row["version"] is not None}
-    return [
-        input_version(
-            read, read.version or resolved.get(uid(Kind.DATASET, read.dataset), FIRST_VERSION)
-        )
-        for read in plan.inputs
-    ]
+        links.append(link)
+        props = None
+        if link.run == run:
+            stored = context.implicit.get(link.dataset, {}).get("props") or {}
+            props = read_props(reads.get(link.dataset), stored, event_time=plan.event_time)
+        elif link.old == link.target:
+            continue
+        moves.append(
+            {"run": link.run, "dataset": link.dataset, "old": link.old, "target": link.target,
+             "key": link.key, "dataset_key": row["dataset_key"], "version": FIRST_VERSION,
+             "props": props}
+        )  # fmt: skip
+    if moves:
+        await tx.run("openlineage/move_implicit_reads", rows=moves,
+                     kind=Kind.DATASET_VERSION.value, now=now())  # fmt: skip
+    return links
 
 
 async def _upsert(
@@ -141,6 +256,8 @@ async def _upsert(
 
 
 async def _link(tx: WriteTx, *, plan: EventPlan, inputs: list[NodeUpdate]) -> None:
+    """The event's links; `inputs` are the versions it reads by name (implicit reads are
+    linked by _relink)."""
     run = plan.run.uid
     pairs: list[tuple[Rel, str, str]] = [(Rel.RUN_OF, run, plan.job.uid)]
     pairs += [(Rel.USED, run, v.uid) for v in inputs]
@@ -155,6 +272,106 @@ async def _link(tx: WriteTx, *, plan: EventPlan, inputs: list[NodeUpdate]) -> No
         {"source": s, "target": t, "type": rel.value, "props": {}} for rel, s, t in pairs
     ]
     await tx.run("node/merge_edges", rows=rows, now=now())
+
+
+def read_props(
+    read: InputRead | None, stored: Mapping[str, Any], *, event_time: datetime
+) -> dict[str, Any]:
+    """The properties of an implicit USED link: the reader's facets merged as node facets are.
+
+    Kept on the link rather than on the version, so that they follow it when it moves."""
+    decoded = decode_props(stored)
+    facets, marks = decoded.get("facets") or {}, decoded.get("facet_stamps") or {}
+    if read is not None:
+        facets, marks = merge_facets(facets, marks, read.facets, stamp(event_time, 0))
+    encoded = encode_props({"facets": facets if marks else None, "facet_stamps": marks or None})
+    # Every key given, so that a link replacing another does not keep stale ones.
+    return {"facets_json": None, "facet_stamps_json": None, **encoded}
+
+
+async def _settle(
+    tx: WriteTx,
+    *,
+    plan: EventPlan,
+    explicit: list[NodeUpdate],
+    existing: Mapping[str, Mapping[str, Any]],
+    moved: list[_Link],
+) -> None:
+    """Placeholders left unused are deleted; those now named by an event are kept, unmarked."""
+    datasets = {link.dataset for link in moved if link.old_placeholder and link.old != link.target}
+    datasets |= {
+        uid(Kind.DATASET, v.props["dataset"])
+        for v in [*explicit, *plan.outputs]
+        if existing.get(v.uid, {}).get("placeholder")
+    }
+    if datasets:
+        await tx.run("openlineage/settle_placeholders", datasets=sorted(datasets),
+                     version_of=Rel.VERSION_OF.value, used=Rel.USED.value)  # fmt: skip
+
+
+def _input_keys(plan: EventPlan, *, links: list[_Link], context: _Context) -> list[str]:
+    run = plan.run.uid
+    resolved = {link.dataset: link.key for link in links if link.run == run}
+    keys: list[str] = []
+    for read in plan.inputs:
+        dataset = uid(Kind.DATASET, read.dataset)
+        if read.version is not None:
+            keys.append(versioned(read.dataset, read.version))
+        elif dataset in resolved:
+            keys.append(resolved[dataset])
+        else:  # superseded by the run's read of a named version
+            keys.extend(sorted(context.named.get(dataset, [])))
+    return keys
+
+
+def reresolve_since(
+    *,
+    plan: EventPlan,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    existing: Mapping[str, Mapping[str, Any]],
+    generated: list[dict[str, Any]],
+) -> dict[str, datetime | None]:
+    """The datasets whose implicit reads by other runs this event may re-link, each with the
+    read time from which on (None: every reader).
+
+    A version of a dataset is current for a reader from the moment its run completed, so a
+    change of the run's completion (status or ended_at) or a new version it generated
+    concerns the readers from the earlier of the old and new completion times on. A version
+    named by this event that was missing, or only a placeholder, or one that was there and
+    now has a generator, may change the fallback of every reader.
+    """
+    since: dict[str, list[datetime | None]] = {}
+    old, new = _completed_at(before), _completed_at(after)
+    was_generated = {row["version"] for row in generated}
+    if old != new:
+        for row in generated:
+            since.setdefault(row["dataset"], []).extend(t for t in (old, new) if t is not None)
+    for v in plan.outputs:
+        if v.uid in was_generated:
+            continue
+        times = since.setdefault(uid(Kind.DATASET, v.props["dataset"]), [])
+        if new is not None:
+            times.append(new)
+        if existing.get(v.uid, {}).get("version") is not None:
+            times.append(None)
+    for read in plan.inputs:
+        if read.version is None:
+            continue
+        stored = existing.get(input_version(read, read.version).uid, {})
+        if stored.get("version") is None or stored.get("placeholder"):
+            since.setdefault(uid(Kind.DATASET, read.dataset), []).append(None)
+    return {
+        dataset: None if None in times else min(t for t in times if t is not None)
+        for dataset, times in since.items()
+        if times
+    }
+
+
+def _completed_at(run: Mapping[str, Any]) -> datetime | None:
+    completed = run.get("status") == RunStatus.COMPLETED.value
+    ended: datetime | None = run.get("ended_at")
+    return ended if completed else None
 
 
 def stamp(event_time: datetime, rank: int) -> str:
@@ -214,6 +431,7 @@ def run_props(plan: EventPlan, existing: Mapping[str, Any]) -> dict[str, Any]:
     status: str | None = existing.get("status")
     started: datetime | None = existing.get("started_at")
     ended: datetime | None = existing.get("ended_at")
+    first: datetime | None = existing.get("first_event_at")
     new, at = _STATUS.get(plan.event_type or ""), plan.event_time
     if plan.event_type == "START":
         started = min(started, at) if started else at
@@ -229,6 +447,8 @@ def run_props(plan: EventPlan, existing: Mapping[str, Any]) -> dict[str, Any]:
         "status": status,
         "started_at": started,
         "ended_at": ended,
+        # The run's read time, when it has no START: see resolve_implicit_reads.cypher.
+        "first_event_at": min(first, at) if first else at,
     }
 
 

@@ -1,0 +1,218 @@
+"""OpenLineage lineage does not depend on the order events arrive in (issue 12).
+
+One pipeline of 16 runs (a chain with fan-in, and a re-run of its first job) is sent in file
+order, reversed, shuffled and by concurrent senders; the whole graph must come out the same
+each time, and right.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from lineage_catalog.store.files import query_text
+from tests import test_openlineage
+from tests.fingerprint import fingerprint
+
+server_url = test_openlineage.server_url  # the real uvicorn, for the concurrent senders
+
+PRODUCER = "https://example.com/lineage-catalog-tests/order"
+NS = "hdfs://warehouse"
+BASE = datetime(2024, 6, 1, 6, 0, tzinfo=UTC)
+CHAIN = 14  # jobs step0 .. step13
+
+
+def _at(minutes: int) -> str:
+    return (BASE + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def _input(name: str) -> dict[str, Any]:
+    # No version facet: the catalog resolves the version; the reader's facets ride along.
+    return {
+        "namespace": NS,
+        "name": name,
+        "facets": {
+            "dataSource": {"name": "hdfs", "uri": NS},
+            "schema": {"fields": [{"name": "id", "type": "long"}]},
+        },
+        "inputFacets": {"dataQualityMetrics": {"rowCount": len(name)}},
+    }
+
+
+def _output(name: str, version: str | None) -> dict[str, Any]:
+    facets: dict[str, Any] = {"schema": {"fields": [{"name": "id", "type": "long"}]}}
+    if version is not None:
+        facets["version"] = {"datasetVersion": version}
+    return {"namespace": NS, "name": name, "facets": facets,
+            "outputFacets": {"outputStatistics": {"rowCount": 10}}}  # fmt: skip
+
+
+def _run_events(
+    run_id: str, job: str, start: int, *, reads: list[str], writes: list[tuple[str, str | None]]
+) -> list[dict[str, Any]]:
+    """START at `start` minutes, COMPLETE 5 minutes later; both name inputs and outputs."""
+    inputs = [_input(r) for r in reads]
+    outputs = [_output(name, version) for name, version in writes]
+    return [
+        {
+            "eventType": kind,
+            "eventTime": _at(at),
+            "producer": PRODUCER,
+            "run": {"runId": run_id, "facets": {}},
+            "job": {"namespace": "spark", "name": job},
+            "inputs": inputs,
+            "outputs": outputs,
+        }
+        for kind, at in (("START", start), ("COMPLETE", start + 5))
+    ]
+
+
+def _key(name: str, version: str) -> str:
+    return f"{NS}/{name}@{version}"
+
+
+def pipeline() -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """The events in file order, and for each (run, dataset read) the version it must use.
+
+    step0 reads two raw sources; step1 reads step0's output; every later step reads the
+    outputs of the two steps before it (fan-in). Even steps name their output's version,
+    odd ones do not (the version is the run id). Event times increase along the chain; at
+    the end step0 runs again (a newer version of d0) and one more job reads that one.
+    """
+    events: list[dict[str, Any]] = []
+    expected: dict[tuple[str, str], str] = {}
+    made: dict[str, str] = {}  # dataset -> version key its producer wrote
+    for i in range(CHAIN):
+        run_id = f"run-step{i}"
+        reads = ["raw.a", "raw.b"] if i == 0 else [f"d{i - 1}"] + ([f"d{i - 2}"] if i > 1 else [])
+        version = f"v{i}" if i % 2 == 0 else None
+        events += _run_events(run_id, f"step{i}", 10 * i, reads=reads,
+                              writes=[(f"d{i}", version)])  # fmt: skip
+        for r in reads:
+            expected[(run_id, r)] = made.get(r, _key(r, "0"))
+        made[f"d{i}"] = _key(f"d{i}", version or run_id)
+    # A re-run of step0 after the chain: readers that started before it ended keep the old d0.
+    rerun_at = 10 * CHAIN
+    events += _run_events("run-step0-again", "step0", rerun_at, reads=["raw.a", "raw.b"],
+                          writes=[("d0", None)])  # fmt: skip
+    expected[("run-step0-again", "raw.a")] = _key("raw.a", "0")
+    expected[("run-step0-again", "raw.b")] = _key("raw.b", "0")
+    events += _run_events("run-late-reader", "late", rerun_at + 10, reads=["d0", f"d{CHAIN - 1}"],
+                          writes=[("late.out", None)])  # fmt: skip
+    expected[("run-late-reader", "d0")] = _key("d0", "run-step0-again")
+    expected[("run-late-reader", f"d{CHAIN - 1}")] = made[f"d{CHAIN - 1}"]
+    return events, expected
+
+
+def _post(client: TestClient, event: dict[str, Any]) -> None:
+    response = client.post("/api/v1/lineage", json=event)
+    assert response.status_code == 201, response.text
+
+
+def _wipe(driver: Driver) -> None:
+    with driver.session() as session:
+        session.run(query_text("admin/wipe_catalog")).consume()
+
+
+def _used(driver: Driver) -> dict[tuple[str, str], list[str]]:
+    rows, _, _ = driver.execute_query(
+        "MATCH (r:Run)-[:USED]->(v:DatasetVersion)-[:VERSION_OF]->(d:Dataset) "
+        "RETURN r.key AS run, d.name AS dataset, v.key AS version"
+    )
+    found: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        found.setdefault((row["run"], row["dataset"]), []).append(row["version"])
+    return found
+
+
+def _placeholders(driver: Driver) -> set[str]:
+    rows, _, _ = driver.execute_query(
+        "MATCH (v:DatasetVersion) WHERE v.placeholder = true RETURN v.key AS key"
+    )
+    return {row["key"] for row in rows}
+
+
+def test_a_consumer_started_before_its_producer_completed_is_relinked(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    producer = _run_events("run-p", "produce", 0, reads=[], writes=[("x", None)])
+    consumer = _run_events("run-c", "consume", 10, reads=["x"], writes=[("y", None)])
+    # The consumer's START arrives first, then the producer's events, then its COMPLETE.
+    for event in (consumer[0], producer[0], producer[1], consumer[1]):
+        _post(client, event)
+    assert _used(clean_graph) == {("run-c", "x"): [_key("x", "run-p")]}
+    assert _placeholders(clean_graph) == set()
+    # And when the consumer has finished before the producer's events arrive at all.
+    _wipe(clean_graph)
+    for event in (*consumer, *producer):
+        _post(client, event)
+    assert _used(clean_graph) == {("run-c", "x"): [_key("x", "run-p")]}
+    assert _placeholders(clean_graph) == set()
+    versions, _, _ = clean_graph.execute_query(
+        "MATCH (v:DatasetVersion) RETURN v.key AS key ORDER BY key"
+    )
+    assert [v["key"] for v in versions] == [_key("x", "run-p"), _key("y", "run-c")]
+
+
+def _load(client: TestClient, driver: Driver, events: list[dict[str, Any]]) -> str:
+    _wipe(driver)
+    for event in events:
+        _post(client, event)
+    return fingerprint(driver, with_audit=False)
+
+
+@pytest.fixture
+def in_file_order(client: TestClient, clean_graph: Driver) -> Iterator[str]:
+    """The pipeline loaded in file order, checked, and its fingerprint."""
+    events, expected = pipeline()
+    reference = _load(client, clean_graph, events)
+    assert _used(clean_graph) == {pair: [version] for pair, version in expected.items()}
+    assert _placeholders(clean_graph) == {_key("raw.a", "0"), _key("raw.b", "0")}
+    yield reference
+
+
+def test_any_arrival_order_gives_the_same_graph(
+    client: TestClient, clean_graph: Driver, in_file_order: str
+) -> None:
+    events, _ = pipeline()
+    assert _load(client, clean_graph, events[::-1]) == in_file_order, "reversed"
+    for seed in range(5):
+        shuffled = random.Random(seed).sample(events, len(events))
+        assert _load(client, clean_graph, shuffled) == in_file_order, f"shuffle {seed}"
+
+
+def test_every_event_sent_twice_gives_the_same_graph(
+    client: TestClient, clean_graph: Driver, in_file_order: str
+) -> None:
+    events, _ = pipeline()
+    assert _load(client, clean_graph, [e for e in events for _ in range(2)]) == in_file_order
+    twice = events + random.Random(7).sample(events, len(events))
+    assert _load(client, clean_graph, twice) == in_file_order
+
+
+def test_concurrent_senders_give_the_same_graph(
+    server_url: str, client: TestClient, clean_graph: Driver, in_file_order: str,
+    auth_headers: dict[str, str],
+) -> None:  # fmt: skip
+    events, _ = pipeline()
+    for seed in (11, 12):
+        _wipe(clean_graph)
+        shuffled = random.Random(seed).sample(events, len(events))
+        quarters = [shuffled[i::4] for i in range(4)]
+
+        def send(batch: list[dict[str, Any]]) -> list[int]:
+            with httpx.Client(base_url=server_url, headers=auth_headers, timeout=60) as http:
+                return [http.post("/api/v1/lineage", json=e).status_code for e in batch]
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            codes = [c for batch in pool.map(send, quarters) for c in batch]
+        assert codes == [201] * len(events)
+        assert fingerprint(clean_graph, with_audit=False) == in_file_order, f"senders {seed}"
