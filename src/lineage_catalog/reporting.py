@@ -24,12 +24,13 @@ query ComplianceReport($mv: String!) {
       features { key }
       codeCommits { key author { key } }
       runs { key runKind status }
-      owners { role since owner { __typename ... on Person { key } ... on Team { key }
+      owners { role since inherited owner { __typename ... on Person { key } ... on Team { key }
                ... on ServiceAccount { key } } target { id } }
     }
     classificationsUpstream { classification holder { id } path }
     reproducibility { parameters environment trainingRun { key } codeCommit { key } }
     serving { role trafficShare validFrom deployment { key } }
+    importedServing { role validFrom validTo reason changedBy deployment { key } }
     modelCard {
       intendedUse businessGoal stakeholders knownRisks failureModes fairnessEvaluations
       limitations updatedAt updatedBy
@@ -134,14 +135,17 @@ def blocks(data: dict[str, Any]) -> list[Block]:
             [(c["classification"], c["holder"]["id"], " → ".join(c["path"])) for c in classified],
         ),
         Block("h2", "Owners"),
+        # "of" is where the ownership is: a version's own, or its dataset's or model's,
+        # which the version inherits (the rule of the `owners` fields).
         _table(
-            ("owner", "role", "of", "since"),
+            ("owner", "role", "of", "since", "how"),
             [
                 (
                     f"{o['owner']['__typename']}:{o['owner']['key']}",
                     o["role"],
                     o["target"]["id"],
                     o["since"],
+                    "inherited" if o.get("inherited") else "direct",
                 )
                 for o in lineage["owners"]
             ],
@@ -215,9 +219,36 @@ def _lifecycle_blocks(data: dict[str, Any]) -> list[Block]:
             ),
         ]
     approvals = data.get("approvals")
+    imported = data.get("importedServing") or []
     if approvals is not None:
+        found.append(Block("h2", "Approvals"))
+        if not approvals and imported:
+            found.append(
+                Block(
+                    "p",
+                    "History imported, no approval on record: this version's serving "
+                    "below came in through a bulk load, not through the lifecycle.",
+                )
+            )
+        if imported:
+            found.append(
+                _table(
+                    ("imported serving at", "role", "from", "to", "imported by", "reason"),
+                    [
+                        (
+                            i["deployment"]["key"],
+                            i["role"],
+                            i["validFrom"],
+                            i["validTo"],
+                            i["changedBy"],
+                            i["reason"],
+                        )
+                        for i in imported
+                    ],
+                )
+            )
+    if approvals is not None and (approvals or not imported):
         found += [
-            Block("h2", "Approvals"),
             _table(
                 ("request", "status", "to", "requested by", "decided by", "reason"),
                 [

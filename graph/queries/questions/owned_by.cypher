@@ -1,4 +1,6 @@
 // Q8: what an agent owns at $at; with $include_teams, also what the person's teams own.
+// Each OWNS link once, on what it points to (a version owned directly is listed; the
+// versions of an owned dataset or model are not repeated: they inherit, owners_of.cypher).
 MATCH (a:Node {uid: $owner})
 CALL (a) {
   MATCH (a)-[o:OWNS]->(t:Node)

@@ -32,7 +32,16 @@ class Kind(StrEnum):
 
 AGENT_KINDS = frozenset({Kind.PERSON, Kind.TEAM, Kind.SERVICE_ACCOUNT})
 OWNABLE_KINDS = frozenset(
-    {Kind.DATASET, Kind.FEATURE, Kind.JOB, Kind.MODEL, Kind.DEPLOYMENT, Kind.CODE_COMMIT}
+    {
+        Kind.DATASET,
+        Kind.DATASET_VERSION,
+        Kind.FEATURE,
+        Kind.JOB,
+        Kind.MODEL,
+        Kind.MODEL_VERSION,
+        Kind.DEPLOYMENT,
+        Kind.CODE_COMMIT,
+    }
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from lineage_catalog.domain.model import EdgeRecord, Kind, NodeRecord, Rel
 from lineage_catalog.store.graph import Graph
-from lineage_catalog.store.nodes import native, to_node
+from lineage_catalog.store.nodes import native, property_pairs, to_node
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +81,42 @@ class Owned:
     edge: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerOf:
+    """An owner of the node `origin`: the OWNS link is on `holder`, the node itself or, when
+    inherited, its parent (the dataset of a dataset version, the model of a model version)."""
+
+    origin: str
+    owner: NodeRecord
+    holder: str
+    edge: dict[str, Any]
+
+    @property
+    def inherited(self) -> bool:
+        return self.holder != self.origin
+
+
+async def owners_of(
+    graph: Graph, *, uids: list[str], at: datetime, limit: int
+) -> dict[str, list[OwnerOf]]:
+    """For each uid, its owners at `at`, direct and inherited from its parent, direct first:
+    the catalog's one ownership rule (one statement for all uids)."""
+    rows = await graph.read_collected("questions/owners_of", uids=uids, at=at, limit=limit)
+    found: dict[str, list[OwnerOf]] = {}
+    for row in rows:
+        owner = OwnerOf(
+            origin=row["origin"],
+            owner=to_node(row),
+            holder=row["holder"],
+            edge=property_pairs(row["edge"]),
+        )
+        found.setdefault(owner.origin, []).append(owner)
+    return found
+
+
 async def owned_by(graph: Graph, *, owner: str, include_teams: bool, at: datetime) -> list[Owned]:
-    """What owner owns at `at` (and, for a person, optionally what their teams own)."""
+    """What owner owns at `at` (and, for a person, optionally what their teams own): each
+    OWNS link on what it points to, a version included; never inherited."""
     rows = await graph.read("questions/owned_by", owner=owner, include_teams=include_teams, at=at)
     return [
         Owned(
@@ -99,7 +133,8 @@ async def owned_by(graph: Graph, *, owner: str, include_teams: bool, at: datetim
 async def unowned(
     graph: Graph, *, kinds: Sequence[Kind], after: str, limit: int, at: datetime
 ) -> tuple[list[NodeRecord], bool]:
-    """Things of kinds with no owner at `at`, in uid order; and whether more follow."""
+    """Things of kinds with no owner at `at` by the rule of `owners_of` (a version with an
+    owner of its own or of its parent is owned), in uid order; and whether more follow."""
     rows = await graph.read(
         "questions/unowned", kinds=[k.value for k in kinds], after=after, limit=limit, at=at
     )

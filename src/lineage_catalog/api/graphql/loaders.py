@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
 from lineage_catalog.store import audit, nodes, questions
 from lineage_catalog.store.graph import Graph
-from lineage_catalog.store.questions import Upstream
+from lineage_catalog.store.questions import OwnerOf, Upstream
 
 
 class Loaders:
@@ -30,6 +30,7 @@ class Loaders:
             tuple[Rel, bool, Kind | None, datetime | None], DataLoader[str, list[Neighbor]]
         ]
         self._neighbors = {}
+        self._owners: dict[datetime, DataLoader[str, list[OwnerOf]]] = {}
         self.restrictions: DataLoader[str, frozenset[str]] = DataLoader(
             load_fn=self._load_restrictions
         )
@@ -99,4 +100,21 @@ class Loaders:
 
             loader = DataLoader(load_fn=load)
             self._neighbors[spec] = loader
+        return loader
+
+    def owners(self, as_of: datetime | None = None) -> DataLoader[str, list[OwnerOf]]:
+        """Owners now (or as of a time), direct and inherited from a version's parent: the
+        rule of `questions.owners_of`, one statement per batch."""
+        at = as_of if as_of is not None else self.at
+        loader = self._owners.get(at)
+        if loader is None:
+
+            async def load(uids: Sequence[str]) -> list[list[OwnerOf]]:
+                found = await questions.owners_of(
+                    self._graph, uids=list(uids), at=at, limit=self._nested_limit
+                )
+                return [found.get(uid, []) for uid in uids]
+
+            loader = DataLoader(load_fn=load)
+            self._owners[at] = loader
         return loader

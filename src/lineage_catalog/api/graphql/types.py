@@ -42,11 +42,20 @@ class CatalogNode:
 Owner = Annotated["Person | Team | ServiceAccount", strawberry.union("Owner")]
 
 
-@strawberry.type(description="An agent owning a thing, with a role, over [since, until).")
+@strawberry.type(
+    description="An agent owning a thing, with a role, over [since, until). On a dataset or "
+    "model version the owners are its own and those of its parent (dataset, model), marked "
+    "by `inherited`; on anything else only its own."
+)
 class Ownership:
     role: str | None
     since: datetime | None
     until: datetime | None
+    inherited: bool = strawberry.field(
+        description="False: the ownership is on the thing asked about (`target` is that "
+        "thing). True: it is on the thing's parent over VERSION_OF (`target` is the Dataset "
+        "or Model), which the version inherits."
+    )
     owner_record: strawberry.Private[NodeRecord]
     target_record: strawberry.Private[NodeRecord]
 
@@ -54,16 +63,22 @@ class Ownership:
     def owner(self) -> Owner:
         return to_type(self.owner_record)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The node the ownership is on: the thing asked about, or its parent "
+        "when `inherited`."
+    )
     def target(self) -> CatalogNode:
         return to_type(self.target_record)
 
     @staticmethod
-    def from_edge(*, owner: NodeRecord, target: NodeRecord, edge: dict[str, Any]) -> Ownership:
+    def from_edge(
+        *, owner: NodeRecord, target: NodeRecord, edge: dict[str, Any], inherited: bool = False
+    ) -> Ownership:
         return Ownership(
             role=edge.get("role"),
             since=edge.get("valid_from"),
             until=edge.get("valid_to"),
+            inherited=inherited,
             owner_record=owner,
             target_record=target,
         )
@@ -117,24 +132,42 @@ async def _parent(info: Info[Context, None], kind: Kind, key: str | None) -> Any
     return to_type(record) if record else None
 
 
+_PARENT = {
+    Kind.DATASET_VERSION: (Kind.DATASET, "dataset"),
+    Kind.MODEL_VERSION: (Kind.MODEL, "model"),
+}
+
+
 async def owners_of(
     info: Info[Context, None], target: NodeRecord, as_of: datetime | None = None
 ) -> list[Ownership]:
-    """Owners now (or as of a time); a version is owned through its parent (dataset, model)."""
-    owners = info.context.loaders.neighbors(Rel.OWNS, outgoing=False, current=True, as_of=as_of)
-    parent_kind = {Kind.DATASET_VERSION: Kind.DATASET, Kind.MODEL_VERSION: Kind.MODEL}
-    if target.kind not in parent_kind:
+    """Owners now (or as of a time) by the rule of `questions.owners_of`: the thing's own
+    and, for a version, its parent's (dataset, model), marked inherited."""
+    loaders = info.context.loaders
+    owners = loaders.owners(as_of)
+    records = {target.uid: target}
+    if target.kind in _PARENT:
+        parent_kind, prop_name = _PARENT[target.kind]
+        parent_uid = uid(parent_kind, str(target.props.get(prop_name)))
+        # The parent and the owners together: one round for every owner of a trace, not two.
+        parent, found = await asyncio.gather(loaders.node.load(parent_uid), owners.load(target.uid))
+        if parent is not None:
+            records[parent_uid] = parent
+    else:
         found = await owners.load(target.uid)
-        return [Ownership.from_edge(owner=n.node, target=target, edge=n.edge) for n in found]
-    parent_key = str(target.props.get("dataset") or target.props.get("model"))
-    parent_uid = uid(parent_kind[target.kind], parent_key)
-    # The parent and its owners together: one round for every owner of a trace, not two.
-    parent, found = await asyncio.gather(
-        info.context.loaders.node.load(parent_uid), owners.load(parent_uid)
-    )
-    if parent is None:
-        return []
-    return [Ownership.from_edge(owner=n.node, target=parent, edge=n.edge) for n in found]
+    # A holder that is not the parent named in the version's properties: only when the
+    # VERSION_OF link and the property disagree, which writes never do.
+    missing = [o.holder for o in found if o.holder not in records]
+    for record in await loaders.node.load_many(missing) if missing else []:
+        if record is not None:
+            records[record.uid] = record
+    return [
+        Ownership.from_edge(
+            owner=o.owner, target=records[o.holder], edge=o.edge, inherited=o.inherited
+        )
+        for o in found
+        if o.holder in records
+    ]
 
 
 async def restricted_read(info: Info[Context, None], node: NodeRecord, field: str) -> bool:
@@ -222,7 +255,9 @@ class Dataset(CatalogNode):
     async def versions(self, info: Info[Context, None]) -> list[DatasetVersion]:
         return await _nodes(info, self.record, Rel.VERSION_OF, outgoing=False)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Owners now (or at asOf): its own; owners of a version are on the version."
+    )
     async def owners(
         self, info: Info[Context, None], as_of: datetime | None = None
     ) -> list[Ownership]:
@@ -243,7 +278,10 @@ class Entity(CatalogNode):
     async def used_by(self, info: Info[Context, None]) -> list[Run]:
         return await _nodes(info, self.record, Rel.USED, outgoing=False)  # type: ignore[return-value]
 
-    @strawberry.field(description="Current owners (of the parent, for versions).")
+    @strawberry.field(
+        description="Owners now (or at asOf): its own and, for a dataset or model version, "
+        "those of its dataset or model, marked `inherited`."
+    )
     async def owners(
         self, info: Info[Context, None], as_of: datetime | None = None
     ) -> list[Ownership]:
@@ -368,7 +406,9 @@ class Model(CatalogNode):
     async def versions(self, info: Info[Context, None]) -> list[ModelVersion]:
         return await _nodes(info, self.record, Rel.VERSION_OF, outgoing=False)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Owners now (or at asOf): its own; owners of a version are on the version."
+    )
     async def owners(
         self, info: Info[Context, None], as_of: datetime | None = None
     ) -> list[Ownership]:
@@ -383,6 +423,10 @@ class Serving:
     valid_to: datetime | None
     reason: str | None
     changed_by: str | None
+    imported: bool = strawberry.field(
+        description="Loaded as history by an admin's bulk load, not recorded by the lifecycle: "
+        "no approval or warm-up is on record for it."
+    )
     deployment_record: strawberry.Private[NodeRecord]
     model_version_record: strawberry.Private[NodeRecord]
 
@@ -405,6 +449,7 @@ class Serving:
             valid_to=edge.get("valid_to"),
             reason=edge.get("reason"),
             changed_by=edge.get("changed_by"),
+            imported=edge.get("imported") is True,
             deployment_record=deployment,
             model_version_record=model_version,
         )
