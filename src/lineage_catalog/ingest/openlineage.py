@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, check_key, uid
+from lineage_catalog.domain.rules import utc
 
 Facets = dict[str, dict[str, Any]]
 _KEY_SAFE = "._:/+-"
@@ -301,7 +302,7 @@ def plan_event(event: RunEventIn) -> EventPlan:
     job_props = {"name": event.job.name, "namespace": event.job.namespace}
     return EventPlan(
         event_type=event.eventType,
-        event_time=event_time.astimezone(UTC),
+        event_time=utc(event_time, path=["eventTime"]),
         run=NodeUpdate(Kind.RUN, run_key, {"job": job_key, "producer": event.producer}, run_facets),
         job=NodeUpdate(Kind.JOB, job_key, job_props, job_facets),
         datasets=list(datasets.values()),
@@ -331,3 +332,57 @@ def _commit(job_facets: Mapping[str, Any]) -> NodeUpdate | None:
     repo = _key(quote(repo_url, safe=_KEY_SAFE), path=path)
     props = {"repo": repo, "sha": location.version, "url": repo_url}
     return NodeUpdate(Kind.CODE_COMMIT, versioned(repo, location.version), props, {})
+
+
+def derived_props(kind: Kind, facets: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties of a node of `kind` that the catalog reads from its facets."""
+    if kind is Kind.RUN:
+        parent = facet(facets, "parent", ParentRunFacet)
+        error = facet(facets, "errorMessage", ErrorMessageFacet)
+        return {
+            "parent_run": parent.run.runId if parent else None,
+            "error": error.message if error else None,
+        }
+    if kind is Kind.JOB:
+        docs = facet(facets, "documentation", DocumentationFacet)
+        sql = facet(facets, "sql", SqlFacet)
+        code = facets.get("sourceCodeLocation")
+        return {
+            "description": docs.description if docs else None,
+            "sql": sql.query if sql else None,
+            "source_code": _without_meta(code) if isinstance(code, dict) else None,
+        }
+    if kind is Kind.DATASET:
+        docs = facet(facets, "documentation", DocumentationFacet)
+        source = facet(facets, "dataSource", DataSourceFacet)
+        owners = facets.get("ownership")
+        return {
+            "description": docs.description if docs else None,
+            "platform": source.name if source else None,
+            "location": source.uri if source else None,
+            "ownership": _without_meta(owners) if isinstance(owners, dict) else None,
+        }
+    if kind is Kind.DATASET_VERSION:
+        schema = facet(facets, "schema", SchemaFacet)
+        columns = facets.get("columnLineage")
+        stats = facet(facets, "outputStatistics", OutputStatisticsFacet)
+        return {
+            "schema": _flatten(schema.fields or [], prefix="") if schema else None,
+            "column_lineage": _without_meta(columns) if isinstance(columns, dict) else None,
+            "row_count": stats.rowCount if stats else None,
+        }
+    return {}
+
+
+def _without_meta(facet: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in facet.items() if not k.startswith("_")}
+
+
+def _flatten(fields: list[SchemaFieldFacet], *, prefix: str) -> list[dict[str, Any]]:
+    # Nested (struct) fields become dotted names, the form GraphQL's schema list can show.
+    flat: list[dict[str, Any]] = []
+    for f in fields:
+        name = prefix + f.name
+        flat.append({"name": name, "type": f.type, "description": f.description})
+        flat.extend(_flatten(f.fields or [], prefix=name + "."))
+    return flat

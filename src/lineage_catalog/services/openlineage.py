@@ -12,18 +12,10 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.model import Kind, Rel, RunKind, RunStatus, uid
 from lineage_catalog.ingest.openlineage import (
-    DataSourceFacet,
-    DocumentationFacet,
-    ErrorMessageFacet,
     EventPlan,
     InputRead,
     NodeUpdate,
-    OutputStatisticsFacet,
-    ParentRunFacet,
-    SchemaFacet,
-    SchemaFieldFacet,
-    SqlFacet,
-    facet,
+    derived_props,
     input_version,
     versioned,
 )
@@ -90,7 +82,8 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
             generated=context.generated,
         )  # fmt: skip
         links = await _relink(tx, plan=plan, context=context, named=by_name, affected=affected)
-        await _settle(tx, plan=plan, explicit=explicit, existing=existing, moved=links)
+        await _settle(tx, plan=plan, explicit=explicit, existing=existing, moved=links,
+                      dropped=superseded)  # fmt: skip
         recorded = RecordedEvent(
             run=plan.run.key,
             job=plan.job.key,
@@ -296,9 +289,11 @@ async def _settle(
     explicit: list[NodeUpdate],
     existing: Mapping[str, Mapping[str, Any]],
     moved: list[_Link],
+    dropped: list[str],
 ) -> None:
     """Placeholders left unused are deleted; those now named by an event are kept, unmarked."""
     datasets = {link.dataset for link in moved if link.old_placeholder and link.old != link.target}
+    datasets |= set(dropped)
     datasets |= {
         uid(Kind.DATASET, v.props["dataset"])
         for v in [*explicit, *plan.outputs]
@@ -415,7 +410,7 @@ def node_props(
         update.facets,
         stamp(event_time, update.rank),
     )
-    derived = {k: v for k, v in _derived(update.kind, facets).items() if v is not None}
+    derived = {k: v for k, v in derived_props(update.kind, facets).items() if v is not None}
     # An empty map (every facet deleted) is stored too, so stale facets do not linger.
     return {
         **update.props,
@@ -450,56 +445,3 @@ def run_props(plan: EventPlan, existing: Mapping[str, Any]) -> dict[str, Any]:
         # The run's read time, when it has no START: see resolve_implicit_reads.cypher.
         "first_event_at": min(first, at) if first else at,
     }
-
-
-def _derived(kind: Kind, facets: Mapping[str, Any]) -> dict[str, Any]:
-    if kind is Kind.RUN:
-        parent = facet(facets, "parent", ParentRunFacet)
-        error = facet(facets, "errorMessage", ErrorMessageFacet)
-        return {
-            "parent_run": parent.run.runId if parent else None,
-            "error": error.message if error else None,
-        }
-    if kind is Kind.JOB:
-        docs = facet(facets, "documentation", DocumentationFacet)
-        sql = facet(facets, "sql", SqlFacet)
-        code = facets.get("sourceCodeLocation")
-        return {
-            "description": docs.description if docs else None,
-            "sql": sql.query if sql else None,
-            "source_code": _without_meta(code) if isinstance(code, dict) else None,
-        }
-    if kind is Kind.DATASET:
-        docs = facet(facets, "documentation", DocumentationFacet)
-        source = facet(facets, "dataSource", DataSourceFacet)
-        owners = facets.get("ownership")
-        return {
-            "description": docs.description if docs else None,
-            "platform": source.name if source else None,
-            "location": source.uri if source else None,
-            "ownership": _without_meta(owners) if isinstance(owners, dict) else None,
-        }
-    if kind is Kind.DATASET_VERSION:
-        schema = facet(facets, "schema", SchemaFacet)
-        columns = facets.get("columnLineage")
-        stats = facet(facets, "outputStatistics", OutputStatisticsFacet)
-        return {
-            "schema": _flatten(schema.fields or [], prefix="") if schema else None,
-            "column_lineage": _without_meta(columns) if isinstance(columns, dict) else None,
-            "row_count": stats.rowCount if stats else None,
-        }
-    return {}
-
-
-def _without_meta(facet: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in facet.items() if not k.startswith("_")}
-
-
-def _flatten(fields: list[SchemaFieldFacet], *, prefix: str) -> list[dict[str, Any]]:
-    # Nested (struct) fields become dotted names, the form GraphQL's schema list can show.
-    flat: list[dict[str, Any]] = []
-    for f in fields:
-        name = prefix + f.name
-        flat.append({"name": name, "type": f.type, "description": f.description})
-        flat.extend(_flatten(f.fields or [], prefix=name + "."))
-    return flat
