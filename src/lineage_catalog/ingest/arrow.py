@@ -53,7 +53,12 @@ class LoadKind(StrEnum):
 
 
 class RowError(ValueError):
-    """A row that cannot be loaded; the message is the reason written to the reject file."""
+    """A row that cannot be loaded; the message, `<column>: <why>`, is the reason written to
+    the reject file, and the column is the reject's field."""
+
+    @property
+    def field(self) -> str:
+        return str(self).partition(": ")[0]
 
 
 @dataclass
@@ -64,7 +69,7 @@ class ParsedRow:
     edges: list[EdgeRow] = field(default_factory=list)
     # [key, time in epoch microseconds, output, deployment key, model version key]
     prediction: list[Any] | None = None
-    refs: list[str] = field(default_factory=list)
+    refs: dict[str, str] = field(default_factory=dict)  # uid -> the column that names it
 
 
 def read_batches(source: Path | IO[bytes], *, batch_size: int) -> Iterator[pa.RecordBatch]:
@@ -172,7 +177,10 @@ def _prediction(row: dict[str, Any]) -> ParsedRow:
     micros = (when - _EPOCH) // timedelta(microseconds=1)
     return ParsedRow(
         prediction=[key, micros, output, deployment, model_version],
-        refs=[uid(Kind.DEPLOYMENT, deployment), uid(Kind.MODEL_VERSION, model_version)],
+        refs={
+            uid(Kind.DEPLOYMENT, deployment): "deployment",
+            uid(Kind.MODEL_VERSION, model_version): "model_version",
+        },
     )
 
 
@@ -224,7 +232,10 @@ def predictions_fast(
     parsed = {
         first_row + i: ParsedRow(
             prediction=[keys[i], micros[i], output[i], deployments[i], versions[i]],
-            refs=[uid(Kind.DEPLOYMENT, deployments[i]), uid(Kind.MODEL_VERSION, versions[i])],
+            refs={
+                uid(Kind.DEPLOYMENT, deployments[i]): "deployment",
+                uid(Kind.MODEL_VERSION, versions[i]): "model_version",
+            },
         )
         for i in range(batch.num_rows)
         if i not in reasons
@@ -259,7 +270,7 @@ def _dataset_version(row: dict[str, Any]) -> ParsedRow:
     return ParsedRow(
         nodes=[NodeRecord(Kind.DATASET_VERSION, key, props)],
         edges=[EdgeRow(Rel.VERSION_OF, me, parent)],
-        refs=[parent],
+        refs={parent: "dataset"},
     )
 
 
@@ -297,12 +308,12 @@ def _run(row: dict[str, Any]) -> ParsedRow:
         "environment": _json(row, "environment"),
     }
     me = uid(Kind.RUN, key)
-    parsed = ParsedRow(nodes=[NodeRecord(Kind.RUN, key, props)], refs=[uid(Kind.JOB, job)])
-    parsed.edges.append(EdgeRow(Rel.RUN_OF, me, parsed.refs[0]))
+    parsed = ParsedRow(nodes=[NodeRecord(Kind.RUN, key, props)], refs={uid(Kind.JOB, job): "job"})
+    parsed.edges.append(EdgeRow(Rel.RUN_OF, me, uid(Kind.JOB, job)))
     commit = _text(row, "code_commit", required=False)
     if commit:
-        parsed.refs.append(uid(Kind.CODE_COMMIT, commit))
-        parsed.edges.append(EdgeRow(Rel.EXECUTED, me, parsed.refs[-1]))
+        parsed.refs[uid(Kind.CODE_COMMIT, commit)] = "code_commit"
+        parsed.edges.append(EdgeRow(Rel.EXECUTED, me, uid(Kind.CODE_COMMIT, commit)))
     return parsed
 
 
@@ -333,7 +344,8 @@ def _edge(row: dict[str, Any]) -> ParsedRow:
                  "role": _role(rel, _text(row, "role", required=rel is Rel.OWNS))}  # fmt: skip
         if rel is Rel.SERVED:
             props["traffic_share"] = _share(row.get("traffic_share"))
-    return ParsedRow(edges=[EdgeRow(rel, ends[0], ends[1], props)], refs=ends)
+    refs = {ends[1]: "target", ends[0]: "source"}  # the source's column when both are one
+    return ParsedRow(edges=[EdgeRow(rel, ends[0], ends[1], props)], refs=refs)
 
 
 def _role(rel: Rel, value: str | None) -> str | None:

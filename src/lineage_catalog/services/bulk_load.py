@@ -39,9 +39,23 @@ from lineage_catalog.store.graph import Graph, WriteTx
 
 @dataclass(frozen=True, slots=True)
 class Reject:
+    """A row that did not land: its 1-based number, why, and the column and code of the
+    error, the same code a GraphQL mutation gives for the same mistake."""
+
     row: int
     reason: str
     values: dict[str, Any]
+    field: str | None = None
+    code: str = "BAD_USER_INPUT"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a parsed row may not land."""
+
+    reason: str
+    field: str | None = None
+    code: str = "BAD_USER_INPUT"
 
 
 @dataclass
@@ -70,7 +84,8 @@ def _parse(
             rows = batch.to_pylist() if refused else []
             values = [rows[n - first_row] for n, _ in refused]
             return ok, [
-                Reject(row=n, reason=r, values=v) for (n, r), v in zip(refused, values, strict=True)
+                Reject(row=n, reason=r, values=v, field=r.partition(": ")[0])
+                for (n, r), v in zip(refused, values, strict=True)
             ]
     parsed: dict[int, ParsedRow] = {}
     rejects = []
@@ -78,7 +93,7 @@ def _parse(
         try:
             parsed[number] = parse_row(kind, row)
         except RowError as e:
-            rejects.append(Reject(row=number, reason=str(e), values=row))
+            rejects.append(Reject(row=number, reason=str(e), values=row, field=e.field))
     return parsed, rejects
 
 
@@ -93,17 +108,18 @@ def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, str]:
+async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal]:
     """Write the rows whose references exist and whose serving history fits what is
     stored; return the others with the reason."""
     # Rows of a batch share few references (a handful of deployments): check each once.
     wanted = {ref for row in parsed.values() for ref in row.refs}
     missing = set(await nodes.missing_uids(tx, uids=wanted)) if wanted else set()
-    refused = {
-        n: "unknown reference: " + ", ".join(sorted(missing.intersection(r.refs)))
-        for n, r in parsed.items()
-        if missing.intersection(r.refs)
-    }
+    refused = {}
+    for n, row in parsed.items():
+        lacking = sorted(missing.intersection(row.refs))
+        if lacking:
+            reason = "unknown reference: " + ", ".join(lacking)
+            refused[n] = Refusal(reason, row.refs[lacking[0]])
     refused |= await _serving_conflicts(tx, {n: r for n, r in parsed.items() if n not in refused})
     good = [row for n, row in parsed.items() if n not in refused]
     groups = prediction_groups(row.prediction for row in good if row.prediction is not None)
@@ -119,7 +135,7 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, str]:
 _SERVING_FIELDS = ("valid_to", "role", "traffic_share")
 
 
-async def _serving_conflicts(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, str]:
+async def _serving_conflicts(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal]:
     """Imported serving rows that would rewrite a stored interval or overlap another
     champion at the deployment (one statement for the batch)."""
     rows = [
@@ -139,20 +155,23 @@ async def _serving_conflicts(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[
         if same is not None and any(
             nodes.native(same.get(k)) != row["edge"].get(k) for k in _SERVING_FIELDS
         ):
-            refused[found["n"]] = (
-                f"would rewrite the stored serving interval of {where}: serving that is "
-                "recorded changes only through the lifecycle"
+            refused[found["n"]] = Refusal(
+                f"valid_from: would rewrite the stored serving interval of {where}: serving "
+                "that is recorded changes only through the lifecycle",
+                "valid_from",
             )
         elif found["overlap"] is not None:
-            refused[found["n"]] = (
-                f"the champion interval of {where} overlaps {found['overlap']}'s as champion"
+            refused[found["n"]] = Refusal(
+                f"valid_from: the champion interval of {where} overlaps "
+                f"{found['overlap']}'s as champion",
+                "valid_from",
             )
     return refused
 
 
 def _governance_rejects(
     parsed: dict[int, ParsedRow], *, roles: frozenset[Role], reason: str | None, now: datetime
-) -> dict[int, str]:
+) -> dict[int, Refusal]:
     """Rows that need a role or a reason the load lacks, and serving rows that are not
     closed history: a bulk load never starts, extends or ends current serving."""
     refused = {}
@@ -163,16 +182,18 @@ def _governance_rejects(
                 continue
             what = _GOVERNED_ROWS[edge.rel]
             if not may(roles, role):
-                refused[number] = f"{what} need the {role.value} role"
-            elif not reason:
-                refused[number] = f"{what} need a reason for the load"
+                refused[number] = Refusal(f"{what} need the {role.value} role", None, "FORBIDDEN")
+            elif not (reason or "").strip():
+                refused[number] = Refusal(f"{what} need a reason for the load", "reason")
             elif edge.rel is Rel.SERVED and (
                 edge.props["valid_to"] is None or edge.props["valid_to"] > now
             ):
-                refused[number] = (
-                    "a bulk load imports closed serving history only (valid_to at or before "
-                    "now): a version starts serving by deployModelVersion, and becomes champion "
-                    "only by promoteToChampion after an approved promotion and its warm-up"
+                refused[number] = Refusal(
+                    "valid_to: a bulk load imports closed serving history only (valid_to at or "
+                    "before now): a version starts serving by deployModelVersion, and becomes "
+                    "champion only by promoteToChampion after an approved promotion and its "
+                    "warm-up",
+                    "valid_to",
                 )
     return refused
 
@@ -237,12 +258,11 @@ async def load(
         refused_now = _governance_rejects(parsed, roles=roles, reason=reason, now=nodes.now())
         for number, why in refused_now.items():
             del parsed[number]
-            rejects.append(
-                Reject(row=number, reason=why, values=batch.slice(number - first, 1).to_pylist()[0])
-            )
+            row = batch.slice(number - first, 1).to_pylist()[0]
+            rejects.append(_reject(number, why, row))
         _mark_imported(parsed, actor=actor, reason=reason)
 
-        async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, str]:
+        async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, Refusal]:
             refused = await _write(tx, parsed)
             change = _batch_change(kind, parsed, set(refused), reason)
             if change is not None:
@@ -252,7 +272,7 @@ async def load(
         refused = await graph.write(work)
         for number, why in sorted(refused.items()):
             row = batch.slice(number - first, 1).to_pylist()[0]
-            rejects.append(Reject(row=number, reason=why, values=row))
+            rejects.append(_reject(number, why, row))
         report.rows += batch.num_rows
         report.loaded += batch.num_rows - len(rejects)
         report.rejects += rejects
@@ -263,9 +283,14 @@ async def load(
     return report
 
 
+def _reject(number: int, refusal: Refusal, values: dict[str, Any]) -> Reject:
+    return Reject(number, refusal.reason, values, refusal.field, refusal.code)
+
+
 def write_rejects(report: LoadReport, path: Path) -> None:
     """The rejected rows as JSON lines: row number (1-based), reason, the row's values."""
     with path.open("w") as out:
         for reject in sorted(report.rejects, key=lambda r: r.row):
-            line = {"row": reject.row, "reason": reject.reason, "values": reject.values}
+            line = {"row": reject.row, "field": reject.field, "code": reject.code,
+                    "reason": reject.reason, "values": reject.values}  # fmt: skip
             out.write(json.dumps(line, default=str) + "\n")

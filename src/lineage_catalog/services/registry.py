@@ -11,7 +11,7 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
-from lineage_catalog.domain.rules import check_link, storable_props, utc
+from lineage_catalog.domain.rules import check_link, storable, utc
 from lineage_catalog.services import audit
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -49,10 +49,10 @@ def _camel(name: str) -> str:
 
 def checked_props(props: Mapping[str, Any], *, path: Sequence[str | int]) -> dict[str, Any]:
     """Properties checked by the shared value rules, errors naming the input field."""
-    checked = {}
-    for name, value in props.items():
-        (checked[name],) = storable_props({name: value}, path=[*path, _camel(name)]).values()
-    return checked
+    return {
+        name: None if value is None else storable(value, path=[*path, _camel(name)])
+        for name, value in props.items()
+    }
 
 
 def check_ends(kind: Kind, refs: Sequence[Ref], *, path: Sequence[str | int]) -> None:

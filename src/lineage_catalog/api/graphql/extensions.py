@@ -50,3 +50,15 @@ def should_mask(error: GraphQLError) -> bool:
     """Mask every error but the expected ones (CatalogError) and GraphQL's own."""
     original = error.original_error
     return original is not None and not isinstance(original, CatalogError | GraphQLError)
+
+
+def code_errors(errors: list[GraphQLError] | None) -> None:
+    """Every error carries extensions.code: GraphQL's own refusals (a syntax error, the token
+    limit, an unknown field, the depth and alias limits) get GraphQL's usual codes."""
+    for error in errors or []:
+        extensions = error.extensions if error.extensions is not None else {}
+        if "code" in extensions or error.original_error is not None:
+            continue
+        syntax = error.message.startswith("Syntax Error")
+        extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+        error.extensions = extensions

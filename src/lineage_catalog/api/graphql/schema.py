@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 
 import strawberry
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -16,12 +16,12 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.extensions import OperationObserver, should_mask
+from lineage_catalog.api.graphql.extensions import OperationObserver, code_errors, should_mask
 from lineage_catalog.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
@@ -65,6 +65,18 @@ class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, Repor
         return CatalogStats(**{f: getattr(stats, f) for f in stats.__slots__})
 
 
+class CatalogSchema(strawberry.Schema):
+    """The schema; every error it answers carries extensions.code."""
+
+    def _process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry passes every error here (parsing, validation, execution) before the
+        # response is built.
+        code_errors(errors)
+        super()._process_errors(errors, execution_context)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its guards: depth, token and alias limits, caches, error masking."""
     # The depth and alias rules are built once here, not per request as QueryDepthLimiter and
@@ -74,7 +86,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         depth_rule(settings.max_query_depth, None, None),
         alias_rule(MAX_ALIASES),
     ]
-    return strawberry.Schema(
+    return CatalogSchema(
         query=Query,
         mutation=Mutation,
         types=ALL_NODE_TYPES,

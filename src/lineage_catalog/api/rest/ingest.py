@@ -42,7 +42,10 @@ async def load_arrow(
         )  # fmt: skip
     except CatalogError as e:
         return JSONResponse({"error": str(e)}, status_code=400)
-    rejects = [{"row": r.row, "reason": r.reason} for r in report.rejects[:MAX_REJECTS_SHOWN]]
+    rejects = [
+        {"row": r.row, "field": r.field, "code": r.code, "reason": r.reason}
+        for r in report.rejects[:MAX_REJECTS_SHOWN]
+    ]
     return JSONResponse(
         {"kind": kind.value, "rows": report.rows, "loaded": report.loaded,
          "rejected": len(report.rejects), "rejects": rejects},

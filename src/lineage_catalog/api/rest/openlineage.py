@@ -31,7 +31,7 @@ async def post_lineage_event(request: Request, graph: GraphDep, caller: Writer) 
         return JSONResponse({"error": str(e)}, status_code=503)
     except BadInputError as e:
         field = ".".join(str(p) for p in e.path)
-        return JSONResponse({"error": str(e), "field": field}, status_code=400)
+        return JSONResponse({"error": str(e), "field": field, "code": e.code}, status_code=400)
     return JSONResponse(
         {"run": recorded.run, "job": recorded.job, "status": recorded.status,
          "inputs": recorded.inputs, "outputs": recorded.outputs},
