@@ -7,6 +7,7 @@ each time, and right.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -216,3 +217,59 @@ def test_concurrent_senders_give_the_same_graph(
             codes = [c for batch in pool.map(send, quarters) for c in batch]
         assert codes == [201] * len(events)
         assert fingerprint(clean_graph, with_audit=False) == in_file_order, f"senders {seed}"
+
+
+def _named(event: dict[str, Any], version: str) -> dict[str, Any]:
+    """The event with a version facet on each of its inputs."""
+    inputs = [
+        {**i, "facets": {**i["facets"], "version": {"datasetVersion": version}}}
+        for i in event["inputs"]
+    ]
+    return {**event, "inputs": inputs}
+
+
+def _all_orders(
+    client: TestClient, driver: Driver, events: list[dict[str, Any]]
+) -> tuple[str, dict[tuple[str, str], list[str]], set[str]]:
+    """Loads the events in every order; one fingerprint for all of them, or a failure."""
+    prints: dict[str, list[int]] = {}
+    for order in itertools.permutations(range(len(events))):
+        prints.setdefault(_load(client, driver, [events[i] for i in order]), list(order))
+    assert len(prints) == 1, f"orders with different graphs: {list(prints.values())}"
+    return next(iter(prints)), _used(driver), _placeholders(driver)
+
+
+def test_a_producer_that_fails_after_completing_no_longer_feeds_later_readers(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    start, complete = _run_events("run-p", "produce", 0, reads=[], writes=[("x", None)])
+    fail = {**complete, "eventType": "FAIL", "eventTime": _at(7)}
+    consumer = _run_events("run-c", "consume", 10, reads=["x"], writes=[])
+    _, used, placeholders = _all_orders(client, clean_graph, [start, complete, fail, consumer[0]])
+    assert used == {("run-c", "x"): [_key("x", "0")]}
+    assert placeholders == {_key("x", "0")}
+
+
+def test_a_version_nobody_generated_is_read_before_a_placeholder(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    by_name = _named(_run_events("run-a", "audit", 0, reads=["x"], writes=[])[0], "snap")
+    implicit = _run_events("run-c", "consume", 10, reads=["x"], writes=[])[0]
+    _, used, placeholders = _all_orders(client, clean_graph, [by_name, implicit])
+    assert used == {("run-a", "x"): [_key("x", "snap")], ("run-c", "x"): [_key("x", "snap")]}
+    assert placeholders == set()
+
+
+def test_a_version_named_by_a_later_event_of_the_run_supersedes_its_implicit_read(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    start, complete = _run_events("run-c", "consume", 10, reads=["x"], writes=[])
+    producer = _run_events("run-p", "produce", 0, reads=[], writes=[("x", "7")])
+    events = [start, _named(complete, "7"), producer[1]]
+    _, used, placeholders = _all_orders(client, clean_graph, events)
+    assert used == {("run-c", "x"): [_key("x", "7")]}
+    assert placeholders == set()
+    implicit, _, _ = clean_graph.execute_query(
+        "MATCH ()-[u:USED]->() WHERE u.implicit RETURN count(u) AS n"
+    )
+    assert implicit[0]["n"] == 0
