@@ -30,6 +30,7 @@ query ComplianceReport($mv: String!) {
     classificationsUpstream { classification holder { id } path }
     reproducibility { parameters environment trainingRun { key } codeCommit { key } }
     serving { role trafficShare validFrom deployment { key } }
+    importedServing { role validFrom validTo reason changedBy deployment { key } }
     modelCard {
       intendedUse businessGoal stakeholders knownRisks failureModes fairnessEvaluations
       limitations updatedAt updatedBy
@@ -218,9 +219,36 @@ def _lifecycle_blocks(data: dict[str, Any]) -> list[Block]:
             ),
         ]
     approvals = data.get("approvals")
+    imported = data.get("importedServing") or []
     if approvals is not None:
+        found.append(Block("h2", "Approvals"))
+        if not approvals and imported:
+            found.append(
+                Block(
+                    "p",
+                    "History imported, no approval on record: this version's serving "
+                    "below came in through a bulk load, not through the lifecycle.",
+                )
+            )
+        if imported:
+            found.append(
+                _table(
+                    ("imported serving at", "role", "from", "to", "imported by", "reason"),
+                    [
+                        (
+                            i["deployment"]["key"],
+                            i["role"],
+                            i["validFrom"],
+                            i["validTo"],
+                            i["changedBy"],
+                            i["reason"],
+                        )
+                        for i in imported
+                    ],
+                )
+            )
+    if approvals is not None and (approvals or not imported):
         found += [
-            Block("h2", "Approvals"),
             _table(
                 ("request", "status", "to", "requested by", "decided by", "reason"),
                 [

@@ -120,8 +120,12 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal
         if lacking:
             reason = "unknown reference: " + ", ".join(lacking)
             refused[n] = Refusal(reason, row.refs[lacking[0]])
-    refused |= await _serving_conflicts(tx, {n: r for n, r in parsed.items() if n not in refused})
-    good = [row for n, row in parsed.items() if n not in refused]
+    conflicts, stored = await _serving_conflicts(
+        tx, {n: r for n, r in parsed.items() if n not in refused}
+    )
+    refused |= conflicts
+    # History already stored as given lands as it is: its import's reason and author stay.
+    good = [row for n, row in parsed.items() if n not in refused and n not in stored]
     groups = prediction_groups(row.prediction for row in good if row.prediction is not None)
     if groups:
         await tx.run("bulk/load_predictions", groups=groups, now=nodes.now())
@@ -135,26 +139,33 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal
 _SERVING_FIELDS = ("valid_to", "role", "traffic_share")
 
 
-async def _serving_conflicts(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal]:
+async def _serving_conflicts(
+    tx: WriteTx, parsed: dict[int, ParsedRow]
+) -> tuple[dict[int, Refusal], set[int]]:
     """Imported serving rows that would rewrite a stored interval or overlap another
-    champion at the deployment (one statement for the batch)."""
+    champion at the deployment, and the rows stored already as given (one statement for
+    the batch)."""
     rows = [
         {"n": n, "source": e.source, "target": e.target, "valid_from": e.props["valid_from"],
          "valid_to": e.props["valid_to"], "role": e.props["role"], "edge": e.props}
         for n, row in parsed.items() for e in row.edges if e.rel is Rel.SERVED
     ]  # fmt: skip
     if not rows:
-        return {}
+        return {}, set()
     by_n = {r["n"]: r for r in rows}
-    refused = {}
+    refused: dict[int, Refusal] = {}
+    stored: set[int] = set()
     for found in await tx.run("bulk/serving_conflicts", rows=[
         {k: v for k, v in r.items() if k != "edge"} for r in rows
     ]):  # fmt: skip
         row, same = by_n[found["n"]], found["same"]
         where = f"{row['target']} at {row['source']} from {row['valid_from'].isoformat()}"
-        if same is not None and any(
+        differs = same is not None and any(
             nodes.native(same.get(k)) != row["edge"].get(k) for k in _SERVING_FIELDS
-        ):
+        )
+        if same is not None and not differs:
+            stored.add(found["n"])
+        elif differs:
             refused[found["n"]] = Refusal(
                 f"valid_from: would rewrite the stored serving interval of {where}: serving "
                 "that is recorded changes only through the lifecycle",
@@ -166,7 +177,7 @@ async def _serving_conflicts(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[
                 f"{found['overlap']}'s as champion",
                 "valid_from",
             )
-    return refused
+    return refused, stored
 
 
 def _governance_rejects(

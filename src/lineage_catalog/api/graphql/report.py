@@ -63,6 +63,19 @@ class ComplianceReport:
             for n in await serving.load(record.uid)
         ]
 
+    @strawberry.field(
+        description="Serving of this version that came in as imported history (newest first): "
+        "no approval or warm-up is on record for it."
+    )
+    async def imported_serving(self, info: Info[Context, None]) -> list[Serving]:
+        history = info.context.loaders.neighbors(Rel.SERVED, outgoing=False)
+        record = self.model_version.record
+        return [
+            Serving.from_edge(deployment=n.node, model_version=record, edge=n.edge)
+            for n in await history.load(record.uid)
+            if n.edge.get("imported") is True
+        ]
+
     @strawberry.field(description="The model card with KPIs met or not and the evaluations.")
     async def model_card(self, info: Info[Context, None]) -> ModelCard | None:
         card = await lifecycle.model_card(info.context.graph, model_version=self.key)

@@ -423,6 +423,10 @@ class Serving:
     valid_to: datetime | None
     reason: str | None
     changed_by: str | None
+    imported: bool = strawberry.field(
+        description="Loaded as history by an admin's bulk load, not recorded by the lifecycle: "
+        "no approval or warm-up is on record for it."
+    )
     deployment_record: strawberry.Private[NodeRecord]
     model_version_record: strawberry.Private[NodeRecord]
 
@@ -445,6 +449,7 @@ class Serving:
             valid_to=edge.get("valid_to"),
             reason=edge.get("reason"),
             changed_by=edge.get("changed_by"),
+            imported=edge.get("imported") is True,
             deployment_record=deployment,
             model_version_record=model_version,
         )
