@@ -29,16 +29,15 @@ from lineage_catalog.domain.model import (
     check_key,
     split_uid,
     uid,
-    version_key,
 )
 from lineage_catalog.domain.rules import (
     check_link,
     json_object,
-    schema_fields,
-    storable,
     storable_props,
     utc,
 )
+from lineage_catalog.services import commands
+from lineage_catalog.services.registry import RegisterCommand
 from lineage_catalog.store.bulk import EdgeRow
 
 
@@ -243,78 +242,59 @@ def predictions_fast(
     return parsed, [(first_row + i, reason) for i, reason in sorted(reasons.items())]
 
 
-def _dataset_version(row: dict[str, Any]) -> ParsedRow:
-    dataset = _key(row, "dataset")
-    version = _text(row, "version") or ""
+def _command_row(build: Callable[[], RegisterCommand]) -> ParsedRow:
+    """A row as the write command GraphQL builds for the same kind (services/commands.py):
+    its node, its links, and the column that names each link's far end."""
     try:
-        key = version_key(dataset, version, path=["version"])
+        command = build()
     except BadInputError as e:
-        raise RowError(f"version: {e}") from e
+        raise RowError(f"{e.extensions.get('field', 'row')}: {e}") from e
+    me = uid(command.kind, command.key)
+    parsed = ParsedRow(nodes=[NodeRecord(command.kind, command.key, dict(command.props))])
+    for rel, source, target, field_name in commands.links_of(command):
+        parsed.edges.append(EdgeRow(rel, source, target))
+        parsed.refs[target if source == me else source] = field_name
+    return parsed
+
+
+def _dataset_version(row: dict[str, Any]) -> ParsedRow:
     schema = row.get("schema")
     if isinstance(schema, str):
         try:
             schema = json.loads(schema)
         except json.JSONDecodeError as e:
             raise RowError(f"schema: not JSON: {e.msg}") from e
-    schema = _checked(schema_fields, schema, "schema")
-    props = {
-        "version": version,
-        "dataset": dataset,
-        "content_hash": _text(row, "content_hash", required=False),
-        "location": _text(row, "location", required=False),
-        "row_count": _int(row, "row_count"),
-        "schema": schema,
-        "created_at": _time(row, "created_at"),
-    }
-    me, parent = uid(Kind.DATASET_VERSION, key), uid(Kind.DATASET, dataset)
-    return ParsedRow(
-        nodes=[NodeRecord(Kind.DATASET_VERSION, key, props)],
-        edges=[EdgeRow(Rel.VERSION_OF, me, parent)],
-        refs={parent: "dataset"},
-    )
+    return _command_row(lambda: commands.dataset_version(
+        dataset=_text(row, "dataset") or "", version=_text(row, "version") or "",
+        content_hash=_text(row, "content_hash", required=False),
+        location=_text(row, "location", required=False), row_count=_int(row, "row_count"),
+        schema=schema, created_at=_time(row, "created_at"), at=commands.column,
+    ))  # fmt: skip
 
 
 def _feature(row: dict[str, Any]) -> ParsedRow:
     tags = row.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise RowError("tags: expected a list of strings")
-    tags = _checked(storable, tags, "tags")
-    props = {
-        "name": _text(row, "name", required=False),
-        "description": _text(row, "description", required=False),
-        "dtype": _text(row, "dtype", required=False),
-        "tags": tags,
-    }
-    return ParsedRow(nodes=[NodeRecord(Kind.FEATURE, _key(row, "key"), props)])
+    return _command_row(lambda: commands.feature(
+        key=_text(row, "key") or "", name=_text(row, "name", required=False),
+        description=_text(row, "description", required=False),
+        dtype=_text(row, "dtype", required=False), tags=tags, at=commands.column,
+    ))  # fmt: skip
 
 
 def _run(row: dict[str, Any]) -> ParsedRow:
-    key, job = _key(row, "run_id"), _key(row, "job")
     try:
-        run_kind = RunKind(row.get("run_kind") or "other").value
-        status = RunStatus(row.get("status") or "completed").value
+        run_kind = RunKind(row.get("run_kind") or "other")
+        status = RunStatus(row.get("status") or "completed")
     except ValueError as e:
         raise RowError(f"run_kind/status: {e}") from e
-    started, ended = _time(row, "started_at"), _time(row, "ended_at")
-    if started and ended and ended < started:
-        raise RowError("ended_at: before started_at")
-    props = {
-        "run_kind": run_kind,
-        "status": status,
-        "started_at": started,
-        "ended_at": ended,
-        "job": job,
-        "parameters": _json(row, "parameters"),
-        "environment": _json(row, "environment"),
-    }
-    me = uid(Kind.RUN, key)
-    parsed = ParsedRow(nodes=[NodeRecord(Kind.RUN, key, props)], refs={uid(Kind.JOB, job): "job"})
-    parsed.edges.append(EdgeRow(Rel.RUN_OF, me, uid(Kind.JOB, job)))
-    commit = _text(row, "code_commit", required=False)
-    if commit:
-        parsed.refs[uid(Kind.CODE_COMMIT, commit)] = "code_commit"
-        parsed.edges.append(EdgeRow(Rel.EXECUTED, me, uid(Kind.CODE_COMMIT, commit)))
-    return parsed
+    return _command_row(lambda: commands.run(
+        run_id=_text(row, "run_id") or "", job=_text(row, "job") or "", run_kind=run_kind,
+        status=status, started_at=_time(row, "started_at"), ended_at=_time(row, "ended_at"),
+        parameters=_json(row, "parameters"), environment=_json(row, "environment"),
+        code_commit=_text(row, "code_commit", required=False), at=commands.column,
+    ))  # fmt: skip
 
 
 _INTERVAL_RELS = frozenset({Rel.SERVED, Rel.OWNS})

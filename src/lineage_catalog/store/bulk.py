@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage_catalog.domain.model import Kind, NodeRecord, Rel
+from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid
+from lineage_catalog.domain.rules import check_link
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import encode_props, now
 
@@ -26,6 +27,10 @@ class EdgeRow:
 
 
 Progress = Callable[[str, int], None]
+
+
+def _kind(node_uid: str) -> Kind:
+    return split_uid(node_uid, path=["uid"])[0]
 
 
 def _batches(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -47,6 +52,10 @@ async def write_batch(tx: WriteTx, *, nodes: Sequence[NodeRow], edges: Sequence[
         await tx.run("node/bulk_upsert_nodes", rows=payload, now=stamp)
     plain, intervals = [], []
     for e in edges:
+        # The one table of which kinds a relationship joins holds for batches too (bulk
+        # files, the demo, generated test catalogs), not only for the interfaces.
+        check_link(e.rel, _kind(e.source), _kind(e.target), source_path=["source"],
+                   target_path=["target"])  # fmt: skip
         stored = encode_props(e.props)
         row = {"source": e.source, "target": e.target, "type": e.rel.value, "props": stored}
         if "valid_from" in stored:

@@ -26,7 +26,6 @@ from lineage_catalog.api.graphql.types import (
     Team,
     to_type,
 )
-from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import (
     Kind,
     OwnerRole,
@@ -41,8 +40,8 @@ from lineage_catalog.domain.model import (
     uid,
     version_key,
 )
-from lineage_catalog.domain.rules import json_object, json_rows, schema_fields, utc
-from lineage_catalog.services import serving
+from lineage_catalog.domain.rules import json_object
+from lineage_catalog.services import commands, serving
 from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.services.registry import Ref, RegisterCommand, link_interval, link_pairs
 from lineage_catalog.services.registry import ref as make_ref
@@ -278,32 +277,25 @@ class Mutation:
     async def register_dataset_version(
         self, info: Info[Context, None], input: DatasetVersionInput
     ) -> DatasetVersion:
-        dataset = check_key(input.dataset, path=["input", "dataset"])
-        key = version_key(dataset, input.version, path=["input", "version"])
-        if input.row_count is not None and input.row_count < 0:
-            raise BadInputError("rowCount cannot be negative", path=["input", "rowCount"])
-        schema = schema_fields(
+        schema = (
             [{"name": f.name, "type": f.type, "description": f.description} for f in input.schema]
             if input.schema is not None
-            else None,
-            path=["input", "schema"],
+            else None
         )
-        props = {
-            "version": input.version,
-            "dataset": dataset,
-            "content_hash": input.content_hash,
-            "location": input.location,
-            "row_count": input.row_count,
-            "schema": schema,
-            "sample": json_rows(input.sample, path=["input", "sample"]),
-            "created_at": input.created_at,
-        }
-        refs = [_input_ref(["dataset"], Rel.VERSION_OF, Kind.DATASET, dataset)]
-        return await _register(info, RegisterCommand(Kind.DATASET_VERSION, key, props, refs))  # type: ignore[no-any-return]
+        command = commands.dataset_version(
+            dataset=input.dataset, version=input.version, content_hash=input.content_hash,
+            location=input.location, row_count=input.row_count, schema=schema,
+            sample=input.sample, created_at=input.created_at, at=commands.graphql_input,
+        )  # fmt: skip
+        return await _register(info, command)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_feature(self, info: Info[Context, None], input: FeatureInput) -> Feature:
-        return await _register_keyed(info, Kind.FEATURE, input)  # type: ignore[no-any-return]
+        command = commands.feature(
+            key=input.key, name=input.name, description=input.description, dtype=input.dtype,
+            tags=input.tags, at=commands.graphql_input,
+        )  # fmt: skip
+        return await _register(info, command)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a commit (key: <repo>@<sha>).")
     async def register_code_commit(
@@ -325,47 +317,14 @@ class Mutation:
 
     @strawberry.mutation(description="Record a run: what it used and generated, its code.")
     async def record_run(self, info: Info[Context, None], input: RunInput) -> Run:
-        key = check_key(input.run_id, path=["input", "runId"])
-        job = check_key(input.job, path=["input", "job"])
-        started = input.started_at and utc(input.started_at, path=["input", "startedAt"])
-        ended = input.ended_at and utc(input.ended_at, path=["input", "endedAt"])
-        if started and ended and ended < started:
-            raise BadInputError("endedAt is before startedAt", path=["input", "endedAt"])
-        props = {
-            "run_kind": RunKind(input.run_kind).value,
-            "status": RunStatus(input.status).value,
-            "started_at": started,
-            "ended_at": ended,
-            "job": job,
-            "parameters": json_object(input.parameters, path=["input", "parameters"]),
-            "environment": json_object(input.environment, path=["input", "environment"]),
-        }
-        refs = [_input_ref(["job"], Rel.RUN_OF, Kind.JOB, job)]
-        if input.code_commit:
-            refs.append(
-                _input_ref(["codeCommit"], Rel.EXECUTED, Kind.CODE_COMMIT, input.code_commit)
-            )
-        if input.triggered_by:
-            refs.append(
-                _node_ref(
-                    input.triggered_by,
-                    ["triggeredBy"],
-                    Rel.TRIGGERED,
-                    outgoing=False,
-                )
-            )
-        replace = set()
-        for name, rel, values in (
-            ("used", Rel.USED, input.used),
-            ("generated", Rel.GENERATED, input.generated),
-        ):
-            if values is None:
-                continue
-            replace.add(rel)
-            refs += [_node_ref(v, [name, i], rel) for i, v in enumerate(values)]
-        return await _register(  # type: ignore[no-any-return]
-            info, RegisterCommand(Kind.RUN, key, props, refs, frozenset(replace))
-        )
+        command = commands.run(
+            run_id=input.run_id, job=input.job, run_kind=RunKind(input.run_kind),
+            status=RunStatus(input.status), started_at=input.started_at,
+            ended_at=input.ended_at, parameters=input.parameters, environment=input.environment,
+            code_commit=input.code_commit, triggered_by=input.triggered_by, used=input.used,
+            generated=input.generated, at=commands.graphql_input,
+        )  # fmt: skip
+        return await _register(info, command)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_model(self, info: Info[Context, None], input: ModelInput) -> Model:
