@@ -91,6 +91,24 @@ def test_the_report_is_the_catalogs_own_answers(app_client: TestClient, demo: Ex
     }
 
 
+def test_a_champion_whose_serving_is_imported_history_says_so(
+    app_client: TestClient, demo: Expected
+) -> None:
+    # The demo's champion credit-risk@2 never went through an approval in the catalog: its
+    # serving is generated history, and the report must not read as if nothing was asked.
+    report = gql(app_client, """{ complianceReport(modelVersion: "credit-risk@2") {
+        approvals { key } importedServing { role validTo deployment { key } } } }""")[
+        "complianceReport"
+    ]  # fmt: skip
+    assert report["approvals"] == []
+    assert {"role": "champion", "validTo": None,
+            "deployment": {"key": "prod/credit-risk-api"}} in report["importedServing"]  # fmt: skip
+    text = app_client.get(
+        "/api/v1/reports/compliance/credit-risk@2", params={"format": "markdown"}
+    ).text
+    assert "History imported, no approval on record" in text and "_No request._" not in text
+
+
 def test_the_report_as_markdown_and_html_over_http(app_client: TestClient, demo: Expected) -> None:
     mv = _trained_version(app_client)
     reader = account_token(app_client, "Person:auditor@r.example", ["reader"])

@@ -498,9 +498,11 @@ def _serving(
                 live.pop(n).props["valid_to"] = at
             if n in wanted:
                 role, share = wanted[n]
+                # Generated history, as if imported: no approval of it is on record, and
+                # the compliance report says so (Serving.imported).
                 live[n] = b.edge(
                     Rel.SERVED, deployment, made[n - 1][0], role=role, traffic_share=share,
-                    valid_from=at, reason=reason, changed_by=PEOPLE[m.owner][0],
+                    valid_from=at, reason=reason, changed_by=PEOPLE[m.owner][0], imported=True,
                 )  # fmt: skip
                 served.append(live[n])
     ever = {e.target for e in served}
