@@ -388,3 +388,26 @@ def test_graphql_limits_answer_with_a_code(client: TestClient) -> None:
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED", body
     body = post(client, "{ noSuchField }")
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", body
+
+
+def test_errors_name_the_whole_argument_path(client: TestClient) -> None:
+    gql(client, SETUP)
+    cases = {
+        # an owner id without its kind
+        'mutation { setOwner(input: {owner: "ada@rules.example", target: "Dataset:raw", '
+        'role: STEWARD}, reason: "r") { id } }': "input.owner",
+        # classify has no input argument: its paths are the arguments themselves
+        'mutation { classify(target: "Dataset:raw", classifications: ["NOPE"], reason: "r") '
+        "{ id } }": "classifications.0",
+        'mutation { classify(target: "raw", classifications: ["PII"], reason: "r") { id } }': (
+            "target"
+        ),
+        'mutation { recordRun(input: {runId: "r2", job: "j", runKind: TRAINING, '
+        'used: ["raw/src0@v1"]}) { id } }': "input.used.0",
+    }
+    for query, field in cases.items():
+        body = post(client, query)
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, (
+            query,
+            body,
+        )
