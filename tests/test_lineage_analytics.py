@@ -85,7 +85,12 @@ class RandomLineage:
             self.nodes.append(NodeRecord(Kind.DEPLOYMENT, f"prod/d{d}", {}))
             for mv in rng.sample(versions, 3):
                 self.edges.append(
-                    EdgeRow(Rel.SERVED, deployment, mv, {"role": "champion", "valid_from": T0})
+                    EdgeRow(
+                        Rel.SERVED,
+                        deployment,
+                        mv,
+                        {"role": "champion", "valid_from": T0, "imported": True},
+                    )
                 )
                 times = [
                     T0 + timedelta(minutes=rng.randint(0, 10_000)) for _ in range(rng.randint(0, 6))

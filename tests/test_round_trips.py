@@ -45,7 +45,7 @@ def layered_lineage(width: int, levels: int = 4) -> GeneratedCatalog:
         EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, "p"), mv),
         EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, "p"), uid(Kind.DEPLOYMENT, "prod/m")),
         EdgeRow(Rel.SERVED, uid(Kind.DEPLOYMENT, "prod/m"), mv,
-                {"role": "champion", "valid_from": t0 - timedelta(days=1)}),
+                {"role": "champion", "valid_from": t0 - timedelta(days=1), "imported": True}),
         EdgeRow(Rel.OWNS, person, uid(Kind.MODEL, "m"),
                 {"role": "technical_owner", "valid_from": t0}),
     ]  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid
 from lineage_catalog.domain.rules import check_link
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -56,6 +57,14 @@ async def write_batch(tx: WriteTx, *, nodes: Sequence[NodeRow], edges: Sequence[
         # files, the demo, generated test catalogs), not only for the interfaces.
         check_link(e.rel, _kind(e.source), _kind(e.target), source_path=["source"],
                    target_path=["target"])  # fmt: skip
+        if e.rel is Rel.SERVED and e.props.get("imported") is not True:
+            # Serving that the lifecycle did not record is history, and says so; the
+            # lifecycle (services/serving.py) never writes through batches.
+            raise BadInputError(
+                "a batched SERVED edge must be marked imported: serving is recorded by the "
+                "lifecycle, batches only bring in history",
+                path=["imported"],
+            )
         stored = encode_props(e.props)
         row = {"source": e.source, "target": e.target, "type": e.rel.value, "props": stored}
         if "valid_from" in stored:
