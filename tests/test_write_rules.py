@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -411,3 +412,33 @@ def test_errors_name_the_whole_argument_path(client: TestClient) -> None:
             query,
             body,
         )
+
+
+def test_times_are_stored_in_utc_whatever_the_interface(
+    interfaces: Interfaces, clean_graph: Driver
+) -> None:
+    client = interfaces.client
+    gql(client, SETUP)
+    at = "2026-05-01T12:00:00+02:00"  # 10:00 UTC
+    gql(client, 'mutation($t: DateTime!) { registerDatasetVersion(input: {dataset: "raw", '
+                'version: "g", createdAt: $t}) { id } }', t=at)  # fmt: skip
+    table = pa.Table.from_pylist(
+        [{"dataset": "raw", "version": "b", "created_at": datetime.fromisoformat(at)}],
+        schema=pa.schema([("dataset", pa.string()), ("version", pa.string()),
+                          ("created_at", pa.timestamp("us", tz="Europe/Berlin"))]),
+    )  # fmt: skip
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    assert client.post("/api/v1/load/dataset_versions", content=sink.getvalue()).status_code == 200
+    event = {"eventType": "START", "eventTime": at, "producer": "https://example.com/rules",
+             "run": {"runId": "ol-utc"}, "job": {"namespace": "rules", "name": "utc"}}  # fmt: skip
+    assert client.post("/api/v1/lineage", json=event).status_code == 201
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (n:Node) WHERE n.uid IN ['DatasetVersion:raw@g', 'DatasetVersion:raw@b', "
+        "'Run:ol-utc'] RETURN n.uid AS uid, toString(coalesce(n.created_at, n.started_at)) AS t"
+    )
+    assert {r["uid"]: r["t"] for r in records} == {
+        "DatasetVersion:raw@g": "2026-05-01T10:00:00Z",
+        "DatasetVersion:raw@b": "2026-05-01T10:00:00Z",
+        "Run:ol-utc": "2026-05-01T10:00:00Z",
+    }
