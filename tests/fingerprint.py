@@ -35,7 +35,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if hasattr(value, "iso_format"):
-        return value.iso_format()
+        # The zone too: `…Z` and `…Z[UTC]` print alike but Neo4j orders them apart.
+        zone = value.tzinfo
+        return f"{value.iso_format()}|{type(zone).__name__}:{getattr(zone, 'zone', zone)}"
     return value
 
 

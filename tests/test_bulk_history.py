@@ -16,7 +16,7 @@ from neo4j import Driver
 
 from lineage_catalog.store.migrations import load_migrations
 from tests.fingerprint import fingerprint
-from tests.governance_helpers import account_token, audit_events
+from tests.governance_helpers import account_token, audit_events, post_as
 from tests.graphql_client import gql
 
 SETUP = """mutation {
@@ -130,12 +130,21 @@ def test_the_migration_fixes_times_stored_with_a_zone_name(
             "role": "steward", "valid_from": _iso(T[i]), "valid_to": _iso(T[i + 1])}
            for i, p in enumerate(("ada", "bob"))],
     )  # fmt: skip
+    # A node time with a zone name too, of a zone that is not UTC.
+    clean_graph.execute_query(
+        "MATCH (v:Node {uid: 'ModelVersion:m@1'}) "
+        "SET v.created_at = datetime('2026-05-01T12:00:00+02:00[Europe/Berlin]')"
+    )
     # The flaw: at T1 the interval that ended then still holds, the one that began does not.
     assert _serving(client, T[1]) == ["m@1"]
     (migration,) = [m for m in load_migrations() if m.name == "utc_times"]
     for statement in migration.statements:
         clean_graph.execute_query(statement)
     _expect_at_every_boundary(client)
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (v:Node {uid: 'ModelVersion:m@1'}) RETURN toString(v.created_at) AS t"
+    )
+    assert records[0]["t"] == "2026-05-01T10:00:00Z"  # the same instant, in UTC
     before = fingerprint(clean_graph)
     for statement in migration.statements:  # idempotent
         clean_graph.execute_query(statement)
@@ -195,3 +204,52 @@ def test_a_writer_cannot_load_a_champion_and_an_admin_imports_closed_history_aud
     assert "History imported, no approval on record" in report.text
     assert "No request" not in report.text
     assert "v1 served before the catalog" in report.text
+
+
+def test_a_file_cannot_rewrite_serving_or_tie_a_version_to_another_parent(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    gql(client, SETUP)
+    before = fingerprint(clean_graph)
+    audited = len(audit_events(clean_graph, action="bulk.edges"))  # the trail outlives wipes
+    # Two champions at once in one file: the second is refused, the first lands.
+    status, body = _load(client, [_served(1, T[0], T[2]), _served(2, T[1], T[3])])
+    assert (status, body["loaded"], body["rejects"][0]["row"]) == (207, 1, 2), body
+    assert "overlaps ModelVersion:m@1's as champion in the same file" in body["rejects"][0][
+        "reason"]  # fmt: skip
+    # A serving row needs its role; structural links come only with their node.
+    imports = len(audit_events(clean_graph, action="bulk.edges"))
+    after_first = fingerprint(clean_graph)
+    loose = {
+        "type": "VERSION_OF",
+        "source": "ModelVersion:m@1",
+        "target": "Model:m",
+        "role": None,
+        "traffic_share": None,
+        "valid_from": None,
+        "valid_to": None,
+    }
+    rows = [{**_served(3, T[2], T[3]), "role": None}, loose]  # fmt: skip
+    status, body = _load(client, rows)
+    assert [(r["row"], r["field"]) for r in body["rejects"]] == [(1, "role"), (2, "type")], body
+    assert "written with their node" in body["rejects"][1]["reason"]
+    # The first file's first row landed, audited; the second file wrote nothing at all.
+    assert imports == audited + 1 and after_first != before
+    assert fingerprint(clean_graph) == after_first
+
+
+def test_rollback_never_makes_imported_history_of_an_unapproved_version_champion(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    from tests.factories import make_champion
+
+    gql(client, SETUP)
+    approver = account_token(client, "Person:approver@history.example", ["approver"])
+    # m@3 served as champion once, elsewhere, and was never approved here.
+    assert _load(client, [_served(3, T[0], T[1])])[0] == 200
+    make_champion(client, approver, deployment="prod/api", model_version="m@1")
+    body = post_as(client, approver, 'mutation { rollback(deployment: "prod/api", '
+                                     'reason: "alerts") { key } }')  # fmt: skip
+    assert body["errors"][0]["extensions"]["code"] == "FAILED_PRECONDITION", body
+    assert "m@3 is registered" in body["errors"][0]["message"]
+    assert _serving(client, datetime.now(UTC)) == ["m@1"]

@@ -241,9 +241,9 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 "input.description",
             ),
             **{
-                f: (send, "schema.0")
+                f: (send, "parameters.a")
                 for f, send in _both_files(
-                    "dataset_versions", {"dataset": "raw", "version": "v2", "schema": '[1, "a"]'}
+                    "runs", {"run_id": "r2", "job": "j", "parameters": '{"a": NaN}'}
                 ).items()
             },
             "openlineage": (
@@ -262,6 +262,24 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "body",
             ),
+        },
+    ),
+    "JSON shape": (
+        "BAD_USER_INPUT",
+        {
+            "graphql": (
+                _graphql(
+                    'mutation { registerDatasetVersion(input: {dataset: "raw", '
+                    'version: "v2", sample: 5}) { id } }'
+                ),
+                "input.sample",
+            ),
+            **{
+                f: (send, "schema.0")
+                for f, send in _both_files(
+                    "dataset_versions", {"dataset": "raw", "version": "v2", "schema": '[1, "a"]'}
+                ).items()
+            },
         },
     ),
     "datetime range": (

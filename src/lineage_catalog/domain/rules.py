@@ -50,6 +50,12 @@ LINK_ENDS: dict[Rel, frozenset[tuple[Kind, Kind]]] = {
     Rel.MEMBER_OF: _pairs({K.PERSON, K.SERVICE_ACCOUNT}, {K.TEAM}),
 }
 
+# Links that a node's own command writes from its key or fields (a version VERSION_OF the
+# parent its key names, a run RUN_OF its job, a prediction MADE_BY its deployment and
+# version): never loose, or a version could be tied to another dataset and inherit its
+# owners.
+STRUCTURAL_LINKS = frozenset({Rel.VERSION_OF, Rel.RUN_OF, Rel.MADE_BY})
+
 # Links that change governance: the role each needs, through whatever interface, always
 # with a reason. SERVED here is history brought in by a bulk load, never current serving,
 # which only the lifecycle (services/serving.py) records.
@@ -121,9 +127,16 @@ def _number(value: float, path: Path) -> float:
     return value
 
 
+MAX_JSON_DEPTH = 64
+
+
 def json_value(value: Any, *, path: Path) -> Any:
     """A value that JSON can carry exactly: objects with text keys, lists, text, finite
-    numbers, booleans and null; datetimes become UTC."""
+    numbers, booleans and null, nested at most MAX_JSON_DEPTH levels; datetimes become UTC."""
+    if len(path) > MAX_JSON_DEPTH:
+        raise BadInputError(
+            f"nested more than {MAX_JSON_DEPTH} levels deep", path=list(path[:MAX_JSON_DEPTH])
+        )
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):

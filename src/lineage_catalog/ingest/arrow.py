@@ -31,6 +31,7 @@ from lineage_catalog.domain.model import (
     uid,
 )
 from lineage_catalog.domain.rules import (
+    STRUCTURAL_LINKS,
     check_link,
     json_object,
     storable_props,
@@ -147,11 +148,17 @@ def _json(row: dict[str, Any], name: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as e:
-            raise RowError(f"{name}: not JSON: {e.msg}") from e
+        value = _loads(value, name)
     return _checked(json_object, value, name)  # type: ignore[no-any-return]
+
+
+def _loads(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise RowError(f"{name}: not JSON: {e.msg}") from e
+    except RecursionError as e:
+        raise RowError(f"{name}: JSON nested too deeply") from e
 
 
 def _int(row: dict[str, Any], name: str) -> int | None:
@@ -260,10 +267,7 @@ def _command_row(build: Callable[[], RegisterCommand]) -> ParsedRow:
 def _dataset_version(row: dict[str, Any]) -> ParsedRow:
     schema = row.get("schema")
     if isinstance(schema, str):
-        try:
-            schema = json.loads(schema)
-        except json.JSONDecodeError as e:
-            raise RowError(f"schema: not JSON: {e.msg}") from e
+        schema = _loads(schema, "schema")
     return _command_row(lambda: commands.dataset_version(
         dataset=_text(row, "dataset") or "", version=_text(row, "version") or "",
         content_hash=_text(row, "content_hash", required=False),
@@ -305,6 +309,11 @@ def _edge(row: dict[str, Any]) -> ParsedRow:
         rel = Rel(_text(row, "type") or "")
     except ValueError as e:
         raise RowError(f"type: unknown relationship {row.get('type')!r}") from e
+    if rel in STRUCTURAL_LINKS:
+        raise RowError(
+            f"type: {rel.value} links are written with their node (dataset_versions, runs, "
+            "predictions files), from its key and columns"
+        )
     ends, kinds = [], []
     for name in ("source", "target"):
         value = _text(row, name) or ""
@@ -321,17 +330,16 @@ def _edge(row: dict[str, Any]) -> ParsedRow:
         if valid_from and valid_to and valid_to <= valid_from:
             raise RowError("valid_to: must be after valid_from")
         props = {"valid_from": valid_from, "valid_to": valid_to,
-                 "role": _role(rel, _text(row, "role", required=rel is Rel.OWNS))}  # fmt: skip
+                 "role": _role(rel, _text(row, "role"))}  # fmt: skip
         if rel is Rel.SERVED:
             props["traffic_share"] = _share(row.get("traffic_share"))
     refs = {ends[1]: "target", ends[0]: "source"}  # the source's column when both are one
     return ParsedRow(edges=[EdgeRow(rel, ends[0], ends[1], props)], refs=refs)
 
 
-def _role(rel: Rel, value: str | None) -> str | None:
+def _role(rel: Rel, value: str | None) -> str:
     roles: type[StrEnum] = ServingRole if rel is Rel.SERVED else OwnerRole
-    if value is None:
-        return None
+    assert value is not None  # required by _text
     try:
         return roles(value.lower()).value
     except ValueError as e:

@@ -108,9 +108,9 @@ def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal]:
+async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> tuple[dict[int, Refusal], set[int]]:
     """Write the rows whose references exist and whose serving history fits what is
-    stored; return the others with the reason."""
+    stored; return the others with the reason, and the rows that were stored already."""
     # Rows of a batch share few references (a handful of deployments): check each once.
     wanted = {ref for row in parsed.values() for ref in row.refs}
     missing = set(await nodes.missing_uids(tx, uids=wanted)) if wanted else set()
@@ -133,7 +133,7 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> dict[int, Refusal
     batch_edges = [edge for row in good for edge in row.edges]
     if batch_nodes or batch_edges:
         await bulk.write_batch(tx, nodes=batch_nodes, edges=batch_edges)
-    return refused
+    return refused, stored
 
 
 _SERVING_FIELDS = ("valid_to", "role", "traffic_share")
@@ -153,6 +153,7 @@ async def _serving_conflicts(
     if not rows:
         return {}, set()
     by_n = {r["n"]: r for r in rows}
+    overlapping = _overlapping_champions(rows)
     refused: dict[int, Refusal] = {}
     stored: set[int] = set()
     for found in await tx.run("bulk/serving_conflicts", rows=[
@@ -171,6 +172,12 @@ async def _serving_conflicts(
                 "that is recorded changes only through the lifecycle",
                 "valid_from",
             )
+        elif found["n"] in overlapping:
+            refused[found["n"]] = Refusal(
+                f"valid_from: the champion interval of {where} overlaps "
+                f"{overlapping[found['n']]}'s as champion in the same file",
+                "valid_from",
+            )
         elif found["overlap"] is not None:
             refused[found["n"]] = Refusal(
                 f"valid_from: the champion interval of {where} overlaps "
@@ -178,6 +185,24 @@ async def _serving_conflicts(
                 "valid_from",
             )
     return refused, stored
+
+
+def _overlapping_champions(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Champion rows of one file that overlap an earlier row's champion interval at the same
+    deployment: row number -> the version of that earlier row."""
+    champions = sorted((r for r in rows if r["role"] == "champion"), key=lambda r: r["n"])
+    found: dict[int, str] = {}
+    for i, row in enumerate(champions):
+        for earlier in champions[:i]:
+            if (
+                earlier["source"] == row["source"] and earlier["n"] not in found
+                and earlier["valid_from"] < row["valid_to"]
+                and row["valid_from"] < earlier["valid_to"]
+                and (earlier["target"], earlier["valid_from"]) != (row["target"], row["valid_from"])
+            ):  # fmt: skip
+                found[row["n"]] = earlier["target"]
+                break
+    return found
 
 
 def _governance_rejects(
@@ -230,10 +255,11 @@ def _mark_imported(parsed: dict[int, ParsedRow], *, actor: Actor, reason: str | 
 
 
 def _batch_change(
-    kind: LoadKind, parsed: dict[int, ParsedRow], refused: set[int], reason: str | None
+    kind: LoadKind, parsed: dict[int, ParsedRow], unwritten: set[int], reason: str | None
 ) -> Change | None:
-    """One audit event per batch: which rows landed and a digest of what they wrote."""
-    landed = sorted(n for n in parsed if n not in refused)
+    """One audit event per batch: which rows landed and a digest of what they wrote (none
+    when every row was refused or already stored)."""
+    landed = sorted(n for n in parsed if n not in unwritten)
     if not landed:
         return None
     digest = hashlib.sha256()
@@ -274,8 +300,8 @@ async def load(
         _mark_imported(parsed, actor=actor, reason=reason)
 
         async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, Refusal]:
-            refused = await _write(tx, parsed)
-            change = _batch_change(kind, parsed, set(refused), reason)
+            refused, stored = await _write(tx, parsed)
+            change = _batch_change(kind, parsed, set(refused) | stored, reason)
             if change is not None:
                 await audit.record(tx, actor=actor, changes=[change])
             return refused

@@ -196,6 +196,13 @@ async def rollback(graph: Graph, *, actor: Actor, deployment: str, reason: str) 
         previous = max(earlier, key=lambda i: i.valid_to or i.valid_from)
         if previous.stage == Stage.ARCHIVED.value:
             raise ConflictError(f"the previous champion {previous.model_version} is archived")
+        # The rule of promoteToChampion: only a production version serves as champion, so
+        # imported history of a version never approved cannot become champion by rollback.
+        if previous.stage != Stage.PRODUCTION.value:
+            raise ConflictError(
+                f"the previous champion {previous.model_version} is {previous.stage}: only a "
+                "production version can be champion (requestPromotion, approvePromotion)"
+            )
         await lifecycle.close_serving(
             tx, intervals=champions, ended_by=actor.uid, reason=reason, at=at
         )
