@@ -460,3 +460,21 @@ def test_times_are_stored_in_utc_whatever_the_interface(
         "DatasetVersion:raw@b": "2026-05-01T10:00:00Z",
         "Run:ol-utc": "2026-05-01T10:00:00Z",
     }
+
+
+def test_times_without_an_offset_are_utc_and_bad_times_are_the_callers_error(
+    client: TestClient,
+) -> None:
+    gql(client, SETUP)
+    # A naive startedAt with an aware endedAt: both UTC, compared without an error.
+    run = gql(client, 'mutation { recordRun(input: {runId: "r3", job: "j", runKind: TRAINING, '
+                      'startedAt: "2026-05-01T10:00:00", endedAt: "2026-05-01T12:00:00+01:00"}) '
+                      "{ startedAt endedAt } }")["recordRun"]  # fmt: skip
+    assert run == {"startedAt": "2026-05-01T10:00:00+00:00", "endedAt": "2026-05-01T11:00:00+00:00"}
+    for value in ("yesterday", 5):
+        body = post(client, 'query($t: DateTime) { deployment(key: "prod/api") { '
+                            "serving(asOf: $t) { role } } }", t=value)  # fmt: skip
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert "Unexpected" not in body["errors"][0]["message"]
+    body = post(client, '{ unowned(asOf: "not a time") { totalCount } }')
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", body

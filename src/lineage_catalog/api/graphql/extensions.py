@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.store.graph import StatementCounter, current_counter
@@ -53,12 +53,30 @@ def should_mask(error: GraphQLError) -> bool:
 
 
 def code_errors(errors: list[GraphQLError] | None) -> None:
-    """Every error carries extensions.code: GraphQL's own refusals (a syntax error, the token
-    limit, an unknown field, the depth and alias limits) get GraphQL's usual codes."""
+    """Every error carries extensions.code: GraphQL's own refusals get GraphQL's usual
+    codes (a syntax error or the token limit GRAPHQL_PARSE_FAILED; an unknown field, the
+    depth and alias limits GRAPHQL_VALIDATION_FAILED; a variable of the wrong value,
+    such as a time out of range, BAD_USER_INPUT)."""
     for error in errors or []:
         extensions = error.extensions if error.extensions is not None else {}
-        if "code" in extensions or error.original_error is not None:
-            continue
-        syntax = error.message.startswith("Syntax Error")
-        extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+        if "code" in extensions or error.path is not None:
+            continue  # a CatalogError's own code, or an execution error (masked or coded)
+        if error.message.startswith("Syntax Error"):
+            extensions["code"] = "GRAPHQL_PARSE_FAILED"
+        elif error.message.startswith("Variable '$"):
+            extensions["code"] = "BAD_USER_INPUT"
+        else:
+            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         error.extensions = extensions
+
+
+class CodedMaskErrors(MaskErrors):
+    """Unexpected errors masked as "Unexpected error.", with the code INTERNAL_SERVER_ERROR."""
+
+    def __init__(self, should_mask_error: Callable[[GraphQLError], bool]) -> None:
+        super().__init__(should_mask_error=should_mask_error, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -9,24 +10,30 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.extensions import OperationObserver, code_errors, should_mask
+from lineage_catalog.api.graphql.extensions import (
+    CodedMaskErrors,
+    OperationObserver,
+    code_errors,
+    should_mask,
+)
 from lineage_catalog.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
 from lineage_catalog.api.graphql.queries import Query as CatalogQuery
 from lineage_catalog.api.graphql.report import ReportQuery
+from lineage_catalog.api.graphql.scalars import UtcDateTime
 from lineage_catalog.api.graphql.types import ALL_NODE_TYPES
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import catalog
@@ -90,6 +97,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=ALL_NODE_TYPES,
+        config=StrawberryConfig(scalar_map={datetime: UtcDateTime}),
         extensions=[
             OperationObserver,
             AccessControl,
@@ -97,7 +105,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
             partial(ParserCache, maxsize=256),
             partial(ValidationCache, maxsize=256),
-            partial(MaskErrors, should_mask_error=should_mask, error_message="Unexpected error."),
+            partial(CodedMaskErrors, should_mask_error=should_mask),
         ],
     )
 
