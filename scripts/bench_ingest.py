@@ -72,7 +72,8 @@ async def setup(graph: Graph) -> None:
     nodes += [NodeRecord(Kind.MODEL_VERSION, f"bench@{v}", {"model": "bench"}) for v in (1, 2)]
     edges = [EdgeRow(Rel.VERSION_OF, uid(Kind.MODEL_VERSION, f"bench@{v}"), model) for v in (1, 2)]
     edges += [EdgeRow(Rel.SERVED, deployment, uid(Kind.MODEL_VERSION, f"bench@{v}"),
-                      {"role": "champion", "valid_from": T0}) for v in (1, 2)]  # fmt: skip
+                      {"role": "champion", "valid_from": T0, "imported": True})
+               for v in (1, 2)]  # fmt: skip
     await load_rows(graph, nodes=nodes, edges=edges)
 
 
