@@ -22,6 +22,7 @@ from neo4j import Driver
 from lineage_catalog.store.files import query_text
 from tests import test_openlineage
 from tests.fingerprint import fingerprint
+from tests.graphql_client import gql
 
 server_url = test_openlineage.server_url  # the real uvicorn, for the concurrent senders
 
@@ -273,3 +274,22 @@ def test_a_version_named_by_a_later_event_of_the_run_supersedes_its_implicit_rea
         "MATCH ()-[u:USED]->() WHERE u.implicit RETURN count(u) AS n"
     )
     assert implicit[0]["n"] == 0
+
+
+def test_a_version_registered_by_name_over_a_placeholder_is_kept(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    # A reader with nothing to resolve stands in the placeholder raw@0; then someone
+    # registers a real version "0" of raw, and a producer's version moves the reader away.
+    for event in _run_events("run-reader", "reader", 10, reads=["raw"], writes=[]):
+        _post(client, event)
+    gql(client, f"""mutation {{ registerDatasetVersion(input: {{dataset: "{NS}/raw",
+        version: "0", contentHash: "sha256:abc"}}) {{ id }} }}""")  # fmt: skip
+    for event in _run_events("run-producer", "producer", 0, reads=[], writes=[("raw", None)]):
+        _post(client, event)
+    assert _used(clean_graph)[("run-reader", "raw")] == [_key("raw", "run-producer")]
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (v:Node {uid: $v}) RETURN v.content_hash AS h, v.placeholder AS p",
+        v=f"DatasetVersion:{_key('raw', '0')}",
+    )
+    assert [r.data() for r in records] == [{"h": "sha256:abc", "p": None}]
