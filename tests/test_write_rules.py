@@ -139,10 +139,12 @@ def _sdk(call: Callable[[CatalogClient], object]) -> Callable[[Interfaces], Refu
     return send
 
 
-def _both_files(
-    kind: str, row: dict[str, Any], **options: Any
-) -> dict[str, Callable[[Interfaces], Refused]]:
-    return {f: _bulk(kind, row, fmt=f, **options) for f in ("arrow", "parquet")}
+def _files(
+    kind: str, row: dict[str, Any], field: str | None, **options: Any
+) -> dict[str, tuple[Callable[[Interfaces], Refused], str | None]]:
+    """The same bad row as an Arrow IPC stream and as a Parquet file, and the column that
+    both rejects must name."""
+    return {f: (_bulk(kind, row, fmt=f, **options), field) for f in ("arrow", "parquet")}
 
 
 def _serving_row(**changes: Any) -> dict[str, Any]:
@@ -171,12 +173,7 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.used.0",
             ),
-            **{
-                f: (send, "target")
-                for f, send in _both_files(
-                    "edges", {"type": "USED", "source": "Run:r1", "target": "Bogus:x"}
-                ).items()
-            },
+            **_files("edges", {"type": "USED", "source": "Run:r1", "target": "Bogus:x"}, "target"),
         },
     ),
     "key": (
@@ -186,7 +183,7 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 _graphql('mutation { registerFeature(input: {key: "bad key"}) { id } }'),
                 "input.key",
             ),
-            **{f: (send, "key") for f, send in _both_files("features", {"key": "bad key"}).items()},
+            **_files("features", {"key": "bad key"}, "key"),
             "openlineage": (_event(job={"namespace": "rules", "name": "x" * 300}), "job.name"),
             "sdk": (_sdk(lambda c: c.register_dataset("bad key")), "input.key"),
         },
@@ -201,12 +198,7 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.dataset",
             ),
-            **{
-                f: (send, "dataset")
-                for f, send in _both_files(
-                    "dataset_versions", {"dataset": "nope", "version": "1"}
-                ).items()
-            },
+            **_files("dataset_versions", {"dataset": "nope", "version": "1"}, "dataset"),
             "sdk": (_sdk(lambda c: c.register_dataset_version("nope", "1")), "input.dataset"),
         },
     ),
@@ -220,13 +212,11 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.used.0",
             ),
-            **{
-                f: (send, "target")
-                for f, send in _both_files(
-                    "edges",
-                    {"type": "USED", "source": "Run:r1", "target": "Person:ada@rules.example"},
-                ).items()
-            },
+            **_files(
+                "edges",
+                {"type": "USED", "source": "Run:r1", "target": "Person:ada@rules.example"},
+                "target",
+            ),
         },
     ),
     "storable value": (
@@ -240,12 +230,9 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.description",
             ),
-            **{
-                f: (send, "parameters.a")
-                for f, send in _both_files(
-                    "runs", {"run_id": "r2", "job": "j", "parameters": '{"a": NaN}'}
-                ).items()
-            },
+            **_files(
+                "runs", {"run_id": "r2", "job": "j", "parameters": '{"a": NaN}'}, "parameters.a"
+            ),
             "openlineage": (
                 _event(
                     job={
@@ -274,12 +261,11 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.sample",
             ),
-            **{
-                f: (send, "schema.0")
-                for f, send in _both_files(
-                    "dataset_versions", {"dataset": "raw", "version": "v2", "schema": '[1, "a"]'}
-                ).items()
-            },
+            **_files(
+                "dataset_versions",
+                {"dataset": "raw", "version": "v2", "schema": '[1, "a"]'},
+                "schema.0",
+            ),
         },
     ),
     "datetime range": (
@@ -292,13 +278,11 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.createdAt",
             ),
-            **{
-                f: (send, "created_at")
-                for f, send in _both_files(
-                    "dataset_versions",
-                    {"dataset": "raw", "version": "v2", "created_at": YEAR_ONE_EAST},
-                ).items()
-            },
+            **_files(
+                "dataset_versions",
+                {"dataset": "raw", "version": "v2", "created_at": YEAR_ONE_EAST},
+                "created_at",
+            ),
             "openlineage": (_event(eventTime=YEAR_ONE_EAST), "eventTime"),
         },
     ),
@@ -309,17 +293,14 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 _graphql(SET_OWNER.format(target="Dataset:raw", reason="steward"), token="writer"),
                 None,
             ),
-            **{
-                f: (send, None)
-                for f, send in _both_files("edges", OWNS, token="writer", reason="steward").items()
-            },
+            **_files("edges", OWNS, None, token="writer", reason="steward"),
         },
     ),
     "reason": (
         "BAD_USER_INPUT",
         {
             "graphql": (_graphql(SET_OWNER.format(target="Dataset:raw", reason=" ")), "reason"),
-            **{f: (send, "reason") for f, send in _both_files("edges", OWNS).items()},
+            **_files("edges", OWNS, "reason"),
         },
     ),
     "champion or open interval": (
@@ -333,10 +314,7 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 ),
                 "input.role",
             ),
-            **{
-                f: (send, "valid_to")
-                for f, send in _both_files("edges", _serving_row(), reason="history").items()
-            },
+            **_files("edges", _serving_row(), "valid_to", reason="history"),
         },
     ),
     "ownable target": (
@@ -346,12 +324,7 @@ RULES: dict[str, tuple[str, dict[str, Cell]]] = {
                 _graphql(SET_OWNER.format(target="Run:r1", reason="steward")),
                 "input.target",
             ),
-            **{
-                f: (send, "target")
-                for f, send in _both_files(
-                    "edges", {**OWNS, "target": "Run:r1"}, reason="steward"
-                ).items()
-            },
+            **_files("edges", {**OWNS, "target": "Run:r1"}, "target", reason="steward"),
         },
     ),
 }

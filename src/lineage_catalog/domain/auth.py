@@ -27,6 +27,14 @@ class Interface(StrEnum):
     CLI = "cli"
 
 
+def allows(roles: frozenset[Role], role: Role) -> bool:
+    """Whether holding `roles` allows what needs `role`: admin holds every role, and any
+    role includes reading."""
+    if Role.ADMIN in roles or role in roles:
+        return True
+    return role is Role.READER and bool(roles)
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """An authenticated account: a person or a service account, with roles and clearances."""
@@ -38,9 +46,7 @@ class Principal:
 
     def has(self, role: Role) -> bool:
         """Admin holds every role; any role includes reading."""
-        if Role.ADMIN in self.roles or role in self.roles:
-            return True
-        return role is Role.READER and bool(self.roles)
+        return allows(self.roles, role)
 
     @property
     def is_agent(self) -> bool:

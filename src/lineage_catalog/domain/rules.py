@@ -108,6 +108,19 @@ def utc(value: datetime, *, path: Path) -> datetime:
         ) from e
 
 
+def check_interval(valid_from: datetime, valid_to: datetime | None, *, path: Path) -> None:
+    """[valid_from, valid_to) is not empty; `path` names valid_to."""
+    if valid_to is not None and valid_to <= valid_from:
+        raise BadInputError("the interval ends before it starts", path=list(path))
+
+
+def traffic_share(value: Any, *, path: Path) -> float:
+    """A share of a deployment's traffic: a number within [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise BadInputError(f"expected a number within [0, 1], got {value!r}", path=list(path))
+    return float(value)
+
+
 _INT64 = 2**63
 
 

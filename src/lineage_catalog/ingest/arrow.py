@@ -32,9 +32,10 @@ from lineage_catalog.domain.model import (
 )
 from lineage_catalog.domain.rules import (
     STRUCTURAL_LINKS,
+    check_interval,
     check_link,
-    json_object,
     storable_props,
+    traffic_share,
     utc,
 )
 from lineage_catalog.services import commands
@@ -135,21 +136,25 @@ def _time(row: dict[str, Any], name: str, *, required: bool = False) -> datetime
     return checked
 
 
+def _row_error(e: BadInputError) -> RowError:
+    """A shared rule's refusal as the row's reason, naming the column it gave."""
+    return RowError(f"{e.extensions.get('field', 'row')}: {e}")
+
+
 def _checked(rule: Callable[..., Any], value: Any, name: str) -> Any:
-    """A shared rule of domain/rules.py applied to a column: its error as the row's reason."""
+    """A shared rule of domain/rules.py applied to a column."""
     try:
         return rule(value, path=[name] if name else [])
     except BadInputError as e:
-        raise RowError(f"{e.extensions.get('field', name)}: {e}") from e
+        raise _row_error(e) from e
 
 
-def _json(row: dict[str, Any], name: str) -> dict[str, Any] | None:
+def _json(row: dict[str, Any], name: str) -> Any:
     value = row.get(name)
     if value is None:
         return None
-    if isinstance(value, str):
-        value = _loads(value, name)
-    return _checked(json_object, value, name)  # type: ignore[no-any-return]
+    # Parsed only: the command checks it is an object, by the rule GraphQL's input obeys.
+    return _loads(value, name) if isinstance(value, str) else value
 
 
 def _loads(text: str, name: str) -> Any:
@@ -255,7 +260,7 @@ def _command_row(build: Callable[[], RegisterCommand]) -> ParsedRow:
     try:
         command = build()
     except BadInputError as e:
-        raise RowError(f"{e.extensions.get('field', 'row')}: {e}") from e
+        raise _row_error(e) from e
     me = uid(command.kind, command.key)
     parsed = ParsedRow(nodes=[NodeRecord(command.kind, command.key, dict(command.props))])
     for rel, source, target, field_name in commands.links_of(command):
@@ -315,44 +320,41 @@ def _edge(row: dict[str, Any]) -> ParsedRow:
             "predictions files), from its key and columns"
         )
     ends, kinds = [], []
+    props: dict[str, Any] = {}
     for name in ("source", "target"):
         value = _text(row, name) or ""
         kinds.append(_checked(split_uid, value, name)[0])
         ends.append(value)
     try:
         check_link(rel, kinds[0], kinds[1], source_path=["source"], target_path=["target"])
+        if rel in _INTERVAL_RELS:
+            props = _interval(rel, row)
     except BadInputError as e:
-        raise RowError(f"{e.extensions['field']}: {e}") from e
-    props: dict[str, Any] = {}
-    if rel in _INTERVAL_RELS:
-        valid_from = _time(row, "valid_from", required=True)
-        valid_to = _time(row, "valid_to")
-        if valid_from and valid_to and valid_to <= valid_from:
-            raise RowError("valid_to: must be after valid_from")
-        props = {"valid_from": valid_from, "valid_to": valid_to,
-                 "role": _role(rel, _text(row, "role"))}  # fmt: skip
-        if rel is Rel.SERVED:
-            props["traffic_share"] = _share(row.get("traffic_share"))
+        raise _row_error(e) from e
     refs = {ends[1]: "target", ends[0]: "source"}  # the source's column when both are one
     return ParsedRow(edges=[EdgeRow(rel, ends[0], ends[1], props)], refs=refs)
 
 
-def _role(rel: Rel, value: str | None) -> str:
+def _interval(rel: Rel, row: dict[str, Any]) -> dict[str, Any]:
+    """What an OWNS or SERVED row says of its interval, by the rules the mutations use."""
+    valid_from = _time(row, "valid_from", required=True)
+    assert valid_from is not None
+    valid_to = _time(row, "valid_to")
+    check_interval(valid_from, valid_to, path=["valid_to"])
     roles: type[StrEnum] = ServingRole if rel is Rel.SERVED else OwnerRole
-    assert value is not None  # required by _text
+    role = _text(row, "role") or ""
+    props: dict[str, Any] = {"valid_from": valid_from, "valid_to": valid_to}
     try:
-        return roles(value.lower()).value
+        props["role"] = roles(role.lower()).value
     except ValueError as e:
         names = ", ".join(r.value for r in roles)
-        raise RowError(f"role: {value!r} is not one of {names}") from e
-
-
-def _share(value: Any) -> float:
-    if value is None:
-        return 1.0
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise RowError(f"traffic_share: expected a number within [0, 1], got {value!r}")
-    return float(value)
+        raise RowError(f"role: {role!r} is not one of {names}") from e
+    if rel is Rel.SERVED:
+        share = row.get("traffic_share")
+        props["traffic_share"] = (
+            1.0 if share is None else traffic_share(share, path=["traffic_share"])
+        )
+    return props
 
 
 PARSERS: dict[LoadKind, Callable[[dict[str, Any]], ParsedRow]] = {

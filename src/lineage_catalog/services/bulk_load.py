@@ -21,7 +21,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from lineage_catalog.domain.audit import Change
-from lineage_catalog.domain.auth import Actor, Role
+from lineage_catalog.domain.auth import Actor, Role, allows
 from lineage_catalog.domain.model import Rel
 from lineage_catalog.domain.rules import GOVERNED_LINKS
 from lineage_catalog.ingest.arrow import (
@@ -217,7 +217,7 @@ def _governance_rejects(
             if role is None:
                 continue
             what = _GOVERNED_ROWS[edge.rel]
-            if not may(roles, role):
+            if not allows(roles, role):
                 refused[number] = Refusal(f"{what} need the {role.value} role", None, "FORBIDDEN")
             elif not (reason or "").strip():
                 refused[number] = Refusal(f"{what} need a reason for the load", "reason")
@@ -239,11 +239,6 @@ _GOVERNED_ROWS = {
     Rel.CLASSIFIED_AS: "classification (CLASSIFIED_AS) rows",
     Rel.SERVED: "serving history (SERVED) rows",
 }
-
-
-def may(roles: frozenset[Role], role: Role) -> bool:
-    """Whether holding `roles` allows what needs `role` (admin allows everything)."""
-    return Role.ADMIN in roles or role in roles
 
 
 def _mark_imported(parsed: dict[int, ParsedRow], *, actor: Actor, reason: str | None) -> None:

@@ -23,16 +23,11 @@ from lineage_catalog.domain.model import (
     version_key,
 )
 from lineage_catalog.domain.rules import json_object, json_rows, schema_fields, utc
-from lineage_catalog.services.registry import Ref, RegisterCommand, ref
+from lineage_catalog.services.registry import Ref, RegisterCommand, graphql_input, ref
 
 Path = list[str | int]
 At = Callable[[str], Path]
-
-
-def graphql_input(name: str) -> Path:
-    """A field of a mutation's `input` argument, as GraphQL names it."""
-    head, *rest = name.split("_")
-    return ["input", head + "".join(part.title() for part in rest)]
+__all__ = ["At", "column", "dataset_version", "feature", "graphql_input", "run"]
 
 
 def column(name: str) -> Path:

@@ -82,8 +82,7 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
             generated=context.generated,
         )  # fmt: skip
         links = await _relink(tx, plan=plan, context=context, named=by_name, affected=affected)
-        await _settle(tx, plan=plan, explicit=explicit, existing=existing, moved=links,
-                      dropped=superseded)  # fmt: skip
+        await _settle(tx, moved=links, dropped=superseded)
         recorded = RecordedEvent(
             run=plan.run.key,
             job=plan.job.key,
@@ -282,23 +281,11 @@ def read_props(
     return {"facets_json": None, "facet_stamps_json": None, **encoded}
 
 
-async def _settle(
-    tx: WriteTx,
-    *,
-    plan: EventPlan,
-    explicit: list[NodeUpdate],
-    existing: Mapping[str, Mapping[str, Any]],
-    moved: list[_Link],
-    dropped: list[str],
-) -> None:
-    """Placeholders left unused are deleted; those now named by an event are kept, unmarked."""
+async def _settle(tx: WriteTx, *, moved: list[_Link], dropped: list[str]) -> None:
+    """Placeholders left unused are deleted. (One this event named, read by name or
+    generated, lost its mark when it was stored by node/upsert_nodes.)"""
     datasets = {link.dataset for link in moved if link.old_placeholder and link.old != link.target}
     datasets |= set(dropped)
-    datasets |= {
-        uid(Kind.DATASET, v.props["dataset"])
-        for v in [*explicit, *plan.outputs]
-        if existing.get(v.uid, {}).get("placeholder")
-    }
     if datasets:
         await tx.run("openlineage/settle_placeholders", datasets=sorted(datasets),
                      version_of=Rel.VERSION_OF.value, used=Rel.USED.value)  # fmt: skip

@@ -11,7 +11,7 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
-from lineage_catalog.domain.rules import check_link, storable, utc
+from lineage_catalog.domain.rules import check_interval, check_link, storable, utc
 from lineage_catalog.services import audit
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -42,29 +42,38 @@ class RegisterCommand:
     on_create: Mapping[str, Any] = field(default_factory=dict)  # only when the node is new
 
 
-def _camel(name: str) -> str:
+def graphql_input(name: str) -> list[str | int]:
+    """A field of a mutation's `input` argument, as GraphQL names it (row_count: rowCount)."""
     head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    return ["input", head + "".join(part.title() for part in rest)]
 
 
-def checked_props(props: Mapping[str, Any], *, path: Sequence[str | int]) -> dict[str, Any]:
-    """Properties checked by the shared value rules, errors naming the input field."""
+def checked_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties checked by the shared value rules, errors naming the GraphQL input field."""
     return {
-        name: None if value is None else storable(value, path=[*path, _camel(name)])
+        name: None if value is None else storable(value, path=graphql_input(name))
         for name, value in props.items()
     }
 
 
-def check_ends(kind: Kind, refs: Sequence[Ref], *, path: Sequence[str | int]) -> None:
-    """Every link of a node of `kind` joins kinds that the one table allows."""
-    for ref in refs:
-        far_path = list(ref.path)
-        far, _ = split_uid(ref.target, path=far_path)
-        near = list(path)
-        if ref.outgoing:
-            check_link(ref.rel, kind, far, source_path=near, target_path=far_path)
+def _check_link(rel: Rel, source: Ref, target: Ref) -> None:
+    """The link joins kinds that the one table (LINK_ENDS) allows; each end's path names
+    the input that gave it."""
+    source_kind, _ = split_uid(source.target, path=list(source.path))
+    target_kind, _ = split_uid(target.target, path=list(target.path))
+    check_link(rel, source_kind, target_kind, source_path=list(source.path),
+               target_path=list(target.path))  # fmt: skip
+
+
+def _check_links(command: RegisterCommand) -> None:
+    # The registered node is named by the whole input when a link cannot start or end there.
+    me = uid(command.kind, command.key)
+    for r in command.refs:
+        me_ref = Ref(path=("input",), rel=r.rel, target=me)
+        if r.outgoing:
+            _check_link(r.rel, me_ref, r)
         else:
-            check_link(ref.rel, far, kind, source_path=far_path, target_path=near)
+            _check_link(r.rel, r, me_ref)
 
 
 async def _check_refs(tx: WriteTx, refs: Sequence[Ref]) -> None:
@@ -86,8 +95,8 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
     """Create or update a node and its links, audited; nothing is written if a reference is
     unknown, and a command that changes nothing writes no audit event."""
 
-    props = checked_props(command.props, path=["input"])
-    check_ends(command.kind, command.refs, path=["input"])
+    props = checked_props(command.props)
+    _check_links(command)
 
     async def work(tx: WriteTx) -> NodeRecord:
         await _check_refs(tx, command.refs)
@@ -139,10 +148,9 @@ async def link_interval(
     refuses the change by raising.
     """
     valid_from = utc(valid_from, path=["input", "validFrom"])
-    props = checked_props(props, path=["input"])
-    _check_pair(rel, source, target)
-    if props.get("valid_to") is not None and props["valid_to"] <= valid_from:
-        raise BadInputError("validTo must be after validFrom", path=["input", "validTo"])
+    props = checked_props(props)
+    _check_link(rel, source, target)
+    check_interval(valid_from, props.get("valid_to"), path=["input", "validTo"])
 
     async def work(tx: WriteTx) -> None:
         await _check_refs(tx, [source, target])
@@ -181,7 +189,7 @@ async def link_pairs(
 ) -> None:
     """Link one node to several (e.g. classify a dataset); idempotent and audited."""
     for target in targets:
-        _check_pair(rel, source, target)
+        _check_link(rel, source, target)
 
     async def work(tx: WriteTx) -> None:
         await _check_refs(tx, [source, *targets])
@@ -192,13 +200,6 @@ async def link_pairs(
             await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
-
-
-def _check_pair(rel: Rel, source: Ref, target: Ref) -> None:
-    source_path, target_path = list(source.path), list(target.path)
-    source_kind, _ = split_uid(source.target, path=source_path)
-    target_kind, _ = split_uid(target.target, path=target_path)
-    check_link(rel, source_kind, target_kind, source_path=source_path, target_path=target_path)
 
 
 def ref(path: Sequence[str | int], rel: Rel, kind: Kind, key: str, *, outgoing: bool = True) -> Ref:

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
+from lineage_catalog.domain import rules
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError, ConflictError, NotFoundError
@@ -51,11 +52,6 @@ async def _serve(
     )
 
 
-def _check_share(traffic_share: float) -> None:
-    if not 0.0 <= traffic_share <= 1.0:
-        raise BadInputError("trafficShare must be within [0, 1]", path=["input", "trafficShare"])
-
-
 async def record_serving(
     graph: Graph, *, actor: Actor, deployment: str, model_version: str, role: ServingRole,
     traffic_share: float, valid_from: datetime, valid_to: datetime | None, reason: str | None,
@@ -72,7 +68,7 @@ async def record_serving(
             "past champions with a bulk load of SERVED edges",
             path=["input", "role"],
         )
-    _check_share(traffic_share)
+    traffic_share = rules.traffic_share(traffic_share, path=["input", "trafficShare"])
 
     async def not_archived(tx: WriteTx) -> None:
         node, _ = await locked_version(tx, model_version)
@@ -98,7 +94,7 @@ async def deploy_model_version(
         raise BadInputError(
             "a version becomes champion only by promoteToChampion", path=["input", "role"]
         )
-    _check_share(traffic_share)
+    traffic_share = rules.traffic_share(traffic_share, path=["input", "trafficShare"])
 
     async def work(tx: WriteTx) -> None:
         target, intervals = await _locked_deployment(tx, deployment)

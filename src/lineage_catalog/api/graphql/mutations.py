@@ -396,9 +396,7 @@ class Mutation:
         }
         refs = [
             _input_ref(["deployment"], Rel.MADE_BY, Kind.DEPLOYMENT, input.deployment),
-            make_ref(
-                ["input", "modelVersion"], Rel.MADE_BY, Kind.MODEL_VERSION, input.model_version
-            ),
+            _input_ref(["modelVersion"], Rel.MADE_BY, Kind.MODEL_VERSION, input.model_version),
         ]
         return await _register(info, RegisterCommand(Kind.PREDICTION, key, props, refs))  # type: ignore[no-any-return]
 
@@ -410,8 +408,7 @@ class Mutation:
     ) -> CatalogNode:
         why = checked_reason(reason, path=["reason"], required=True)
         owner = _node_ref(input.owner, ["owner"], Rel.OWNS)
-        target_kind, target_key = split_uid(input.target, path=["input", "target"])
-        target = _input_ref(["target"], Rel.OWNS, target_kind, target_key)
+        target = _node_ref(input.target, ["target"], Rel.OWNS)
         props = {"role": OwnerRole(input.role).value, "valid_to": input.valid_to}
         await link_interval(
             info.context.graph,
