@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from strawberry.fastapi import GraphQLRouter
 
 from lineage_catalog.api.auth import RefusedError, caller, refused_response
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.router import CatalogRouter
 from lineage_catalog.api.graphql.schema import build_schema
 from lineage_catalog.api.rest import health, ingest, openlineage, reports
 from lineage_catalog.api.rest.middleware import RequestIdMiddleware
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     schema = build_schema(settings)
     app.state.schema = schema
-    graphql = GraphQLRouter(
+    graphql = CatalogRouter(
         schema,
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql else None,

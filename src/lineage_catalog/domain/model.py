@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -99,9 +100,10 @@ class OwnerRole(StrEnum):
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+%\-]{0,199}$")
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-]{0,63}$")
-# The same rule for vectorized checks of whole Arrow columns.
+# The same rule for vectorized checks of whole Arrow columns (RE2, whose `$` is the end of
+# the text, never before a final newline).
 KEY_PATTERN = _KEY.pattern
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def uid(kind: Kind, key: str) -> str:
@@ -125,7 +127,8 @@ def split_uid(value: str, *, path: list[str | int] | None = None) -> tuple[Kind,
 
 def check_key(key: str, *, path: list[str | int]) -> str:
     """A valid human-readable key, or BadInputError naming the field."""
-    if not _KEY.match(key) or "@" in key:
+    # fullmatch: `$` alone would also match before a final newline ("a\n" looks like "a").
+    if not _KEY.fullmatch(key) or "@" in key:
         raise BadInputError(
             f"{key!r} is not a valid key: letters, digits and . _ - : / + % (no @), "
             "at most 200 characters",
@@ -135,14 +138,22 @@ def check_key(key: str, *, path: list[str | int]) -> str:
 
 
 def check_email(key: str, *, path: list[str | int]) -> str:
-    if not _EMAIL.match(key) or len(key) > 200:
+    """A person's identity: an address in one Unicode form (NFC), lower-cased, with no
+    spaces, control or invisible format characters (a zero-width space or a final newline
+    would make a second person who prints like the first)."""
+    email = unicodedata.normalize("NFC", key).lower()
+    if (
+        not _EMAIL.fullmatch(email)
+        or len(email) > 200
+        or any(unicodedata.category(c)[0] in "CZ" for c in email)
+    ):
         raise BadInputError(f"{key!r} is not an email address", path=path)
-    return key.lower()
+    return email
 
 
 def version_key(parent: str, version: str, *, path: list[str | int]) -> str:
     """The key of a version: "<parent key>@<version>"."""
-    if not _VERSION.match(version):
+    if not _VERSION.fullmatch(version):
         raise BadInputError(
             f"{version!r} is not a valid version: letters, digits and . _ - +", path=path
         )

@@ -26,10 +26,10 @@ def _parse_datetime(value: object) -> datetime:
         ) from None
     try:
         return utc(parsed, path=[])
-    except BadInputError:
-        # Out of range in UTC: left as given, so the command that stores it refuses it
-        # naming the field (domain/rules.py utc).
-        return parsed
+    except BadInputError as e:
+        # Outside what Neo4j's driver can carry (years 1 to 9999 in UTC): refused here, at
+        # the edge, for reads and writes alike, before any statement is sent.
+        raise StrawberryInputCoercionError(f"Value cannot represent a DateTime: {e}") from None
 
 
 # Every DateTime argument and input field arrives in UTC with a fixed offset (a time
