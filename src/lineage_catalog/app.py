@@ -14,6 +14,7 @@ from lineage_catalog.api.graphql.router import CatalogRouter
 from lineage_catalog.api.graphql.schema import build_schema
 from lineage_catalog.api.rest import health, ingest, openlineage, reports
 from lineage_catalog.api.rest.middleware import RequestIdMiddleware
+from lineage_catalog.api.web import add_pages
 from lineage_catalog.metrics import Metrics
 from lineage_catalog.settings import Settings, get_settings
 from lineage_catalog.store.graph import Graph, open_driver
@@ -68,11 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     schema = build_schema(settings)
     app.state.schema = schema
-    graphql = CatalogRouter(
-        schema,
-        context_getter=context_getter,
-        graphql_ide="graphiql" if settings.graphiql else None,
-    )
+    # GraphiQL is the catalog's own page (api/web.py, settings.graphiql), not Strawberry's,
+    # which loads its scripts from a CDN; add_pages comes first so that its HTML route wins.
+    add_pages(app, settings)
+    graphql = CatalogRouter(schema, context_getter=context_getter, graphql_ide=None)
     app.include_router(graphql, prefix="/graphql")
     app.include_router(health.router)
     app.include_router(ingest.router)

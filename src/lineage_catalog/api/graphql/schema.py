@@ -28,6 +28,7 @@ from lineage_catalog.api.graphql.extensions import (
     code_errors,
     should_mask,
 )
+from lineage_catalog.api.graphql.explore import ExploreQuery
 from lineage_catalog.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
@@ -65,7 +66,9 @@ class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation):
 
 
 @strawberry.type
-class Query(CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, ReportQuery):
+class Query(
+    CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, ReportQuery, ExploreQuery
+):
     @strawberry.field(description="Node counts per kind.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)
