@@ -126,6 +126,11 @@ def add_pages(app: FastAPI, settings: Settings) -> None:
             settings=settings,
         )
 
+    @router.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        # No icon: an empty answer instead of a 404 in every browser console.
+        return Response(status_code=204, headers=ASSET_HEADERS)
+
     @router.get("/assets/{name}", include_in_schema=False)
     async def asset(name: str) -> Any:
         media_type = ASSETS.get(name)
