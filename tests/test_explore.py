@@ -69,27 +69,23 @@ class Oracle:
             valid = (props.get("valid_from") is None or props["valid_from"] <= at) and (
                 props.get("valid_to") is None or props["valid_to"] > at
             )
+            made = as_of is None or self.nodes[s].props.get("time", as_of) <= as_of
+            # (this hop's rule holds, the neighbour) for each relationship and end.
             if up:
-                if rel == "GENERATED" and t == uid and self._started(s, as_of):
-                    found.add(s)
-                elif rel in ("USED", "EXECUTED") and s == uid and kind == "Run":
-                    found.add(t)
-                elif rel == "SERVED" and s == uid and valid:
-                    found.add(t)
-                elif rel == "MADE_BY" and s == uid:
-                    found.add(t)
+                rules = [
+                    (rel == "GENERATED" and t == uid and self._started(s, as_of), s),
+                    (rel in ("USED", "EXECUTED") and s == uid and kind == "Run", t),
+                    (rel == "SERVED" and s == uid and valid, t),
+                    (rel == "MADE_BY" and s == uid, t),
+                ]
             else:
-                made = as_of is None or self.nodes[s].props.get("time", as_of) <= as_of
-                if rel == "USED" and t == uid and self._started(s, as_of):
-                    found.add(s)
-                elif rel == "GENERATED" and s == uid and kind == "Run":
-                    found.add(t)
-                elif rel == "EXECUTED" and t == uid and self._started(s, as_of):
-                    found.add(s)
-                elif rel == "SERVED" and t == uid and valid:
-                    found.add(s)
-                elif rel == "MADE_BY" and t == uid and made:
-                    found.add(s)
+                rules = [
+                    (rel in ("USED", "EXECUTED") and t == uid and self._started(s, as_of), s),
+                    (rel == "GENERATED" and s == uid and kind == "Run", t),
+                    (rel == "SERVED" and t == uid and valid, s),
+                    (rel == "MADE_BY" and t == uid and made, s),
+                ]
+            found |= {other for holds, other in rules if holds}
         return found
 
 
