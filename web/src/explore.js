@@ -373,7 +373,7 @@ function drawMore() {
 
 function layout() {
   return new Promise((resolve) => {
-    const run = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 90, edgeSep: 6, animate: false, fit: true, padding: 20 });
+    const run = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 120, edgeSep: 8, animate: false, fit: true, padding: 20 });
     run.one("layoutstop", resolve);
     run.run();
   });
