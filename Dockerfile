@@ -1,4 +1,15 @@
 # The lineage-catalog API. Neo4j runs beside it (see docker-compose.yml).
+
+# The browser pages (GraphiQL, the lineage explorer): npm packages from the lockfile, built
+# into src/lineage_catalog/_web, which the wheel below carries (hatch `artifacts`).
+FROM node:20-slim AS web
+WORKDIR /app/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/build.mjs ./
+COPY web/src ./src
+RUN npm run build
+
 FROM python:3.11-slim AS build
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
@@ -6,6 +17,7 @@ COPY pyproject.toml uv.lock README.md ./
 COPY src ./src
 COPY graph/migrations ./graph/migrations
 COPY graph/queries ./graph/queries
+COPY --from=web /app/src/lineage_catalog/_web ./src/lineage_catalog/_web
 # A wheel install: the Cypher files ship inside the package (lineage_catalog/_graph).
 RUN uv sync --locked --no-dev --no-editable
 

@@ -373,7 +373,10 @@ function drawMore() {
 
 function layout() {
   return new Promise((resolve) => {
-    const run = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 120, edgeSep: 8, animate: false, fit: true, padding: 20 });
+    // dagre's default ranker (network simplex) dominates on large views; longest-path ranks
+    // a lineage DAG the same way when it is layered like ours, in a fraction of the time.
+    const ranker = cy.nodes().length > 300 ? "longest-path" : "network-simplex";
+    const run = cy.layout({ name: "dagre", rankDir: "LR", ranker, nodeSep: 30, rankSep: 120, edgeSep: 8, animate: false, fit: true, padding: 20 });
     run.one("layoutstop", resolve);
     run.run();
   });
@@ -487,12 +490,17 @@ const timings = [];
 window.explorerTimings = timings;
 
 async function finish(gesture, startedAt, networkMs, statements) {
+  const merged = performance.now();
   await layout();
+  const laidOut = performance.now();
   renderList();
+  const listed = performance.now();
   // Two frames: the canvas has drawn what the layout placed.
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const total = performance.now() - startedAt;
-  const entry = { gesture, nodes: cy.nodes().length, edges: cy.edges().length, networkMs: Math.round(networkMs), totalMs: Math.round(total), statements };
+  const entry = { gesture, nodes: cy.nodes().length, edges: cy.edges().length, networkMs: Math.round(networkMs),
+    mergeMs: Math.round(merged - startedAt - networkMs), layoutMs: Math.round(laidOut - merged), listMs: Math.round(listed - laidOut),
+    drawMs: Math.round(performance.now() - listed), totalMs: Math.round(total), statements };
   timings.push(entry);
   const truncated = [...pages.values()].some((p) => p.hasMore);
   status.textContent = `${nodes.size} nodes, ${cy.edges().not(".more").length} edges${state.asOf ? ` as of ${state.asOf}` : ""}${truncated ? " · some neighbours not loaded yet (+N more)" : ""} · ${entry.totalMs} ms`;
