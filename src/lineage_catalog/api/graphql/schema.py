@@ -22,13 +22,13 @@ from strawberry.types import ExecutionContext, Info
 from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.explore import ExploreQuery
 from lineage_catalog.api.graphql.extensions import (
     CodedMaskErrors,
     OperationObserver,
     code_errors,
     should_mask,
 )
-from lineage_catalog.api.graphql.explore import ExploreQuery
 from lineage_catalog.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
