@@ -95,10 +95,11 @@ def browser_server(settings: Settings, driver: Driver, admin_token: str) -> Iter
         thread.join(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(browser_server: Server) -> Iterator[Browser]:
-    # After the server and its data: the sync Playwright API runs an event loop in this
-    # thread, and the set-up fixtures use asyncio.run.
+    # After the server and its data, and closed with its module: the sync Playwright API runs
+    # an event loop in this thread while it is open, and other fixtures and tests call
+    # asyncio.run, which refuses to run inside one.
     reason = _why_no_browser()
     if reason:
         pytest.skip(reason)
