@@ -300,6 +300,11 @@ def main() -> int:
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(text + "\n" + findings + "\n")
+        with args.report.with_suffix(".cases.tsv").open("w") as cases:
+            cases.write("part\tcase\tstatus\tGraphQL error codes\n")
+            for part in parts:
+                for label, status, codes in part.cases:
+                    cases.write(f"{part.name}\t{common.clip(label, 120)}\t{status}\t{codes}\n")
         (args.report.with_suffix(".json")).write_text(
             json.dumps([_part_json(p) for p in parts], indent=1)
         )

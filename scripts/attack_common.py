@@ -88,8 +88,11 @@ class Part:
     lost_writes: int = 0
     bad_answers: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)  # GraphQL: data, or error codes
     latencies_ms: list[float] = field(default_factory=list)
     by_label: dict[str, list[float]] = field(default_factory=dict)
+    cases: list[tuple[str, int, str]] = field(default_factory=list)  # label, status, codes
+    keep_cases: bool = False
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -110,6 +113,19 @@ class Part:
                 self.latencies_ms.append(elapsed_ms)
                 if label:
                     self.by_label.setdefault(label, []).append(elapsed_ms)
+
+    def count_outcome(self, body: Any) -> None:
+        """What a GraphQL answer held: data without errors, or its errors' codes."""
+        if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
+            return
+        codes = sorted(set(error_codes(body)))
+        with self._lock:
+            self.outcomes["data" if not codes else "+".join(c or "no code" for c in codes)] += 1
+
+    def outcome_note(self) -> None:
+        if self.outcomes:
+            self.note("GraphQL answers: " + ", ".join(
+                f"{k} {v:,}" for k, v in self.outcomes.most_common()))  # fmt: skip
 
     def latency_note(self) -> None:
         """p50/p99 per kind of request, slowest first."""
@@ -280,6 +296,7 @@ def send(
             request=_describe(method, path, content),
             response=f"{type(e).__name__}: {e}",
             expected="an HTTP answer",
+            cause=log.cause(offset),
         )
         return Answer(0, None, "", elapsed)
     elapsed = (time.perf_counter() - started) * 1000
@@ -316,6 +333,9 @@ def judge(
                 answer.body = json.loads(response.content)
             except ValueError:
                 answer.body = None
+    part.count_outcome(answer.body)
+    if part.keep_cases:
+        part.cases.append((label, response.status_code, ",".join(sorted(set(answer.codes)))))
     request = _describe(method, path, content)
     if response.status_code >= 500 and (count_5xx or response.status_code != 503):
         answer.cause = log.cause(offset)

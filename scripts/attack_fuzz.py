@@ -162,6 +162,7 @@ def _judge(
                 body = json.loads(content)
             except ValueError:
                 body = None
+    part.count_outcome(body)
     request = _case_text(case)
     text = content[:400].decode("utf-8", errors="backslashreplace")
     if status >= 500:
@@ -295,6 +296,7 @@ def run(catalog: common.Catalog, args: argparse.Namespace) -> list[common.Part]:
         make_call=lambda label: _graphql_call(graphql_part, catalog, session, label),
     )
     graphql_part.note(f"{len(operations)} GraphQL root fields fuzzed")
+    graphql_part.outcome_note()
     results.append(graphql_part)
 
     rest_part = common.Part("1b. schemathesis OpenAPI")

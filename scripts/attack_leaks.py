@@ -249,38 +249,33 @@ def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def ensure_restricted(catalog: common.Catalog) -> bool:
-    """Make PII restricted again (part 1 fuzzes as an admin and may lift it); whether it was."""
+def _pii_restricted(catalog: common.Catalog) -> bool:
     from neo4j import GraphDatabase
 
     with GraphDatabase.driver(catalog.neo4j_uri, auth=("neo4j", "neo4j-password")) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (c:Node {uid: 'Classification:PII'}) RETURN c.restricted AS r"
         )
-        was = bool(records and records[0]["r"] is True)
-    if was:
+    return bool(records and records[0]["r"] is True)
+
+
+def ensure_restricted(catalog: common.Catalog) -> bool:
+    """Make PII restricted again (part 1 fuzzes as an admin and may lift it); whether it was."""
+    if _pii_restricted(catalog):
         return True
+    reason = '"attack suite: PII restricted again"'
+    forms = [  # whichever the schema of the day takes
+        f'registerClassification(input: {{key: "PII", restricted: true}}, reason: {reason})',
+        f'registerClassification(input: {{key: "PII", restricted: true, reason: {reason}}})',
+        'registerClassification(input: {key: "PII", restricted: true})',
+    ]
     with catalog.client("admin") as client:
-        schema_sdl = client.post(
-            "/graphql",
-            json={"query": '{ __type(name: "Mutation") { fields { name args { name } } } }'},
-        ).json()
-        fields = {
-            f["name"]: [a["name"] for a in f["args"]]
-            for f in schema_sdl["data"]["__type"]["fields"]
-        }
-        args = (
-            ', reason: "attack suite: PII restricted again"'
-            if "reason" in fields.get("registerClassification", [])
-            else ""
-        )
-        client.post(
-            "/graphql",
-            json={
-                "query": 'mutation { registerClassification(input: {key: "PII", '
-                f"restricted: true}}{args}) {{ id }} }}"
-            },
-        )
+        for form in forms:
+            client.post("/graphql", json={"query": f"mutation {{ {form} {{ id }} }}"})
+            if _pii_restricted(catalog):
+                break
+        else:
+            raise RuntimeError("PII could not be made restricted again")
     return False
 
 
@@ -568,6 +563,7 @@ def run(catalog: common.Catalog, args: argparse.Namespace) -> list[common.Part]:
                         if any(c in control.text for c in CANARIES):
                             reached.add(label)
         _check_reports(catalog, part, reader, cleared)
+        _check_lifting(catalog, part, reader)
     _check_cli_report(catalog, part)
     part.note(
         f"{len(paths)} schema paths to a restricted field or audit document (at most "
@@ -587,6 +583,37 @@ def run(catalog: common.Catalog, args: argparse.Namespace) -> list[common.Part]:
             + ", ".join(sorted(set(skipped))[:20])
         )
     return [part]
+
+
+def _check_lifting(catalog: common.Catalog, part: common.Part, reader: httpx.Client) -> None:
+    """Lifting PII's protection is a governance change: an approver must not, and nobody
+    without a reason; when it goes through, every reader sees every PII schema."""
+    read = '{ datasetVersion(key: "atk-canary@v1") { schema { name } sample } }'
+    attempts = [
+        ("approver", '{key: "PII", restricted: false}, reason: "atk: lift"', "an approver "
+         "lifts PII (with a reason)"),
+        ("approver", '{key: "PII", restricted: false, reason: "atk: lift"}', "an approver "
+         "lifts PII (reason in the input)"),
+        ("approver", '{key: "PII", restricted: false}', "an approver lifts PII (no reason)"),
+        ("admin", '{key: "PII", restricted: false}', "an admin lifts PII without a reason"),
+    ]  # fmt: skip
+    for who, arguments, label in attempts:
+        mutation = f"mutation {{ registerClassification(input: {arguments}) {{ id }} }}"
+        with catalog.client(who) as client:
+            answer = common.graphql(client, part, catalog.log, mutation, label=label)
+        if answer.status == 200 and not answer.errors:
+            seen = common.graphql(reader, part, catalog.log, read, label="read after lifting")
+            found = [c for c in CANARIES if c in seen.text]
+            part.fail(
+                "leak",
+                f"{label}: accepted" + (", the uncleared reader then reads the canaries"
+                                        if found else ""),
+                request=f"as {who}: {mutation}",
+                response=answer.text[:300],
+                expected="FORBIDDEN for an approver; BAD_USER_INPUT without a reason: "
+                "changing whether a classification is restricted is admin-only, with a reason",
+            )  # fmt: skip
+            ensure_restricted(catalog)
 
 
 def _check_reports(
