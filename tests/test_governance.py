@@ -252,6 +252,7 @@ MUTATIONS: list[tuple[str, str, str]] = [
     ("recordPrediction", 'recordPrediction(input: {key: "p1", deployment: "prod/api", modelVersion: "m@1", time: "2026-01-02T00:00:00Z"}) { id }', "Prediction:p1"),
     ("setOwner", 'setOwner(input: {owner: "Person:ada@a.example", target: "Dataset:raw", role: TECHNICAL_OWNER, validFrom: "2026-01-01T00:00:00Z"}, reason: "new owner") { id }', "Dataset:raw"),
     ("classify", 'classify(target: "Dataset:raw", classifications: ["PII"], reason: "has emails") { id }', "Dataset:raw"),
+    ("setClassificationRestricted", 'setClassificationRestricted(key: "PII", restricted: false, reason: "anonymised") { id }', "Classification:PII"),
     ("createAccount", 'createAccount(input: {id: "ServiceAccount:ci", roles: [WRITER]}, reason: "ci writes") { id }', "ServiceAccount:ci"),
     ("setAccess", 'setAccess(account: "ServiceAccount:ci", roles: [WRITER, READER], reason: "reads too") { id }', "ServiceAccount:ci"),
     ("issueToken", 'issueToken(account: "ServiceAccount:ci", name: "ci-token") { tokenId }', "ServiceAccount:ci"),

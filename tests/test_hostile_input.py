@@ -135,10 +135,9 @@ def test_a_time_outside_the_range_is_refused_on_reads(
 
 @pytest.mark.parametrize("when", [EARLY, LATE])
 def test_a_time_outside_the_range_is_refused_inline(client: TestClient, when: str) -> None:
-    # A literal is checked with the document, so its refusal is a validation error.
     body = post(client, f'{{ unowned(asOf: "{when}") {{ edges {{ node {{ id }} }} }} }}')
-    (error,) = body["errors"]
-    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", body
+    error = _refused(body)
+    assert error["extensions"]["field"] == "asOf", body
     assert "outside the supported range" in error["message"]
 
 
@@ -276,3 +275,10 @@ def test_text_round_trips_exactly(client: TestClient) -> None:
     assert found["dataset"]["description"] == hostile
     stats = gql(client, "{ catalogStats { datasets } }")
     assert stats["catalogStats"]["datasets"] == 1
+
+
+@pytest.mark.parametrize("raw", ["null", '[{"query": "{ __typename }"}]', '"x"', "1"])
+def test_a_body_that_is_not_an_object_is_400(client: TestClient, raw: str) -> None:
+    response = client.post("/graphql", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "JSON object" in response.text

@@ -1,9 +1,34 @@
-"""Role checks shared by every interface."""
+"""Role and clearance checks shared by every interface."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from lineage_catalog.domain.auth import Principal, Role
-from lineage_catalog.domain.errors import ForbiddenError, UnauthenticatedError
+from lineage_catalog.domain.errors import BadInputError, ForbiddenError, UnauthenticatedError
+from lineage_catalog.domain.model import Kind, split_uid
+
+# The properties that need a clearance: a caller reads them only when cleared for every
+# restricted classification (e.g. PII) of the node or of its parent. Every path that can
+# return one (the typed fields, audit before/after documents, reports built on them) asks
+# `restricted_props`, so a new restricted property is added here and nowhere else.
+RESTRICTED_PROPS: Mapping[Kind, frozenset[str]] = {
+    Kind.DATASET_VERSION: frozenset({"schema", "sample"}),
+}
+
+
+def restricted_props(target: str, document: Mapping[str, Any] | None = None) -> list[str]:
+    """The restricted properties of the node `target` (a uid; anything else has none),
+    sorted; with `document`, only those it holds a value for."""
+    try:
+        kind, _ = split_uid(target)
+    except BadInputError:
+        return []
+    names = sorted(RESTRICTED_PROPS.get(kind, ()))
+    if document is None:
+        return names
+    return [name for name in names if document.get(name) is not None]
 
 
 def require(principal: Principal | None, role: Role) -> Principal:

@@ -40,6 +40,9 @@ class RegisterCommand:
     refs: Sequence[Ref] = ()
     replace: frozenset[Rel] = field(default_factory=frozenset)
     on_create: Mapping[str, Any] = field(default_factory=dict)  # only when the node is new
+    # Properties set when the node is created and changed afterwards only by their own
+    # governed command: name -> what a caller must use instead (refused otherwise).
+    governed: Mapping[str, str] = field(default_factory=dict)
 
 
 def graphql_input(name: str) -> list[str | int]:
@@ -96,13 +99,25 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
     unknown, and a command that changes nothing writes no audit event."""
 
     props = checked_props(command.props)
+    governed = {name: props.pop(name) for name in command.governed if name in props}
     _check_links(command)
 
     async def work(tx: WriteTx) -> NodeRecord:
         await _check_refs(tx, command.refs)
+        on_create = {**command.on_create, **governed}
         (stored,) = await nodes.upsert_nodes(
-            tx, kind=command.kind, rows=[(command.key, props)], on_create=command.on_create
+            tx, kind=command.kind, rows=[(command.key, props)], on_create=on_create
         )
+        for name, value in governed.items():
+            was = None if stored.before is None else stored.before.get(name)
+            # An absent property is the empty one (a classification without `restricted`
+            # is not restricted).
+            if stored.before is not None and value is not None and was != value and (was or value):
+                raise BadInputError(
+                    f"{name} of an existing {command.kind.value} is changed by "
+                    f"{command.governed[name]}",
+                    path=graphql_input(name),
+                )
         me = stored.node.uid
         removed = 0
         for rel in command.replace:
@@ -123,6 +138,36 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
             change = Change(
                 f"register.{command.kind.value}", me, before, {**(after or {}), "links": links}
             )
+            await audit.record(tx, actor=actor, changes=[change])
+        return stored.node
+
+    return await graph.write(work)
+
+
+async def set_governed(
+    graph: Graph,
+    *,
+    actor: Actor,
+    action: str,
+    kind: Kind,
+    key: str,
+    path: Sequence[str | int],
+    props: Mapping[str, Any],
+    reason: str,
+) -> NodeRecord:
+    """Change governed properties of the existing node of kind and key (named by the input
+    at `path`; see RegisterCommand.governed): one transaction, audited with before, after
+    and the reason; no event when nothing changes."""
+    checked = checked_props(props)
+    target = Ref(path=tuple(path), rel=Rel.VERSION_OF, target=uid(kind, key))  # rel unused
+
+    async def work(tx: WriteTx) -> NodeRecord:
+        await _check_refs(tx, [target])
+        (stored,) = await nodes.upsert_nodes(tx, kind=kind, rows=[(key, checked)])
+        before = {name: (stored.before or {}).get(name) for name in checked}
+        after = {name: stored.node.props.get(name) for name in checked}
+        if before != after:
+            change = Change(action, target.target, before, after, reason)
             await audit.record(tx, actor=actor, changes=[change])
         return stored.node
 

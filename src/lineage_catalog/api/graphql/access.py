@@ -55,6 +55,8 @@ MUTATION_ROLES: dict[str, Role] = {
         for name in (
             "createAccount", "setAccess", "disableAccount", "enableAccount", "issueToken",
             "revokeToken",
+            # Whose clearance a classification needs decides who reads restricted data.
+            "setClassificationRestricted",
         )
     },
 }  # fmt: skip

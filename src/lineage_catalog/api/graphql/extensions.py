@@ -6,7 +6,17 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    ListValueNode,
+    Node,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    ValueNode,
+)
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from lineage_catalog.domain.errors import CatalogError
@@ -52,11 +62,12 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, CatalogError | GraphQLError)
 
 
-def code_errors(errors: list[GraphQLError] | None) -> None:
+def code_errors(errors: list[GraphQLError] | None, document: DocumentNode | None = None) -> None:
     """Every error carries extensions.code: GraphQL's own refusals get GraphQL's usual
     codes (a syntax error or the token limit GRAPHQL_PARSE_FAILED; an unknown field, the
-    depth and alias limits GRAPHQL_VALIDATION_FAILED; a variable of the wrong value,
-    such as a time out of range, BAD_USER_INPUT)."""
+    depth and alias limits GRAPHQL_VALIDATION_FAILED); a value a scalar refuses, such as
+    a time out of range, is BAD_USER_INPUT, written inline (with `field`, the argument
+    path, e.g. `input.createdAt`) or as a variable."""
     for error in errors or []:
         extensions = error.extensions if error.extensions is not None else {}
         if "code" in extensions or error.path is not None:
@@ -65,9 +76,47 @@ def code_errors(errors: list[GraphQLError] | None) -> None:
             extensions["code"] = "GRAPHQL_PARSE_FAILED"
         elif error.message.startswith("Variable '$"):
             extensions["code"] = "BAD_USER_INPUT"
+        elif isinstance(error, StrawberryInputCoercionError) and error.nodes:
+            extensions["code"] = "BAD_USER_INPUT"
+            where = _argument_path(document, error.nodes[0]) if document else None
+            if where:
+                extensions["field"] = ".".join(str(p) for p in where)
         else:
             extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         error.extensions = extensions
+
+
+def _argument_path(document: DocumentNode, target: Node) -> list[str | int] | None:
+    """The path of a literal inside its field's arguments: ['input', 'createdAt']."""
+
+    def within(value: ValueNode, path: list[str | int]) -> list[str | int] | None:
+        if value is target:
+            return path
+        if isinstance(value, ObjectValueNode):
+            for f in value.fields:
+                if (found := within(f.value, [*path, f.name.value])) is not None:
+                    return found
+        if isinstance(value, ListValueNode):
+            for i, item in enumerate(value.values):
+                if (found := within(item, [*path, i])) is not None:
+                    return found
+        return None
+
+    def selections(nodes: Any) -> list[str | int] | None:
+        for node in nodes or ():
+            for argument in getattr(node, "arguments", None) or ():
+                if (found := within(argument.value, [argument.name.value])) is not None:
+                    return found
+            selection_set = getattr(node, "selection_set", None)
+            if selection_set and (found := selections(selection_set.selections)) is not None:
+                return found
+        return None
+
+    return selections(
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    )
 
 
 class CodedMaskErrors(MaskErrors):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,16 +12,23 @@ from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.pagination import Connection, connection, decode_cursor, page_size
+from lineage_catalog.api.graphql.types import Classification, may_read
+from lineage_catalog.auth.policy import restricted_props
 from lineage_catalog.domain.audit import AuditEvent as AuditRecord
 from lineage_catalog.domain.auth import Role
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, check_email, check_key, split_uid
-from lineage_catalog.services import accounts
+from lineage_catalog.services import accounts, registry
 from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.store import accounts as account_store
 from lineage_catalog.store import audit as audit_store
 
 GqlRole = strawberry.enum(Role, name="Role")
+_DOCUMENT = (
+    "The target as it was {side} the change. Restricted properties (a PII version's schema "
+    "and sample) are null for a caller without the clearance and listed under `redacted`; "
+    "each such read is in the access log."
+)
 
 
 @strawberry.type(description="One audited change: who, what, when, why, before and after.")
@@ -33,11 +41,19 @@ class AuditEvent:
     request_id: str
     action: str
     target: str
-    before: JSON | None
-    after: JSON | None
     reason: str | None
     hash: str
     prev_hash: str
+    _before: strawberry.Private[Any]
+    _after: strawberry.Private[Any]
+
+    @strawberry.field(description=_DOCUMENT.format(side="before"))
+    async def before(self, info: Info[Context, None]) -> JSON | None:
+        return cast("JSON | None", await _readable(info, self.target, self._before, side="before"))
+
+    @strawberry.field(description=_DOCUMENT.format(side="after"))
+    async def after(self, info: Info[Context, None]) -> JSON | None:
+        return cast("JSON | None", await _readable(info, self.target, self._after, side="after"))
 
     @staticmethod
     def from_record(record: AuditRecord) -> AuditEvent:
@@ -50,12 +66,27 @@ class AuditEvent:
             request_id=record.request_id,
             action=record.action,
             target=record.target,
-            before=json.loads(record.before),
-            after=json.loads(record.after),
             reason=record.reason,
             hash=record.hash,
             prev_hash=record.prev_hash,
+            _before=json.loads(record.before),
+            _after=json.loads(record.after),
         )
+
+
+async def _readable(info: Info[Context, None], target: str, document: Any, *, side: str) -> Any:
+    """The document with each restricted property the caller may not read set to null and
+    named under `redacted`; the hash covers the stored document, which is unchanged."""
+    if not isinstance(document, dict):
+        return document
+    hidden = [
+        prop
+        for prop in restricted_props(target, document)
+        if not await may_read(info, target, prop, logged_as=f"audit.{side}.{prop}")
+    ]
+    if not hidden:
+        return document
+    return {**document, **dict.fromkeys(hidden), "redacted": hidden}
 
 
 @strawberry.type
@@ -200,6 +231,21 @@ def _reason(reason: str) -> str:
 
 @strawberry.type
 class GovernanceMutation:
+    @strawberry.mutation(
+        description="Make a classification restricted or lift the restriction (admin, with a "
+        "reason): it decides who reads the schema and sample of everything it classifies. "
+        "Audited as `classification.restricted` with before and after."
+    )
+    async def set_classification_restricted(
+        self, info: Info[Context, None], key: str, restricted: bool, reason: str
+    ) -> Classification:
+        node = await registry.set_governed(
+            info.context.graph, actor=info.context.actor, action="classification.restricted",
+            kind=Kind.CLASSIFICATION, key=check_key(key, path=["key"]), path=["key"],
+            props={"restricted": restricted}, reason=_reason(reason),
+        )  # fmt: skip
+        return Classification.from_node(node)
+
     @strawberry.mutation(description="Create or update an account with roles (admin).")
     async def create_account(
         self, info: Info[Context, None], input: AccountInput, reason: str

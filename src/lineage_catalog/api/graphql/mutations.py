@@ -258,12 +258,19 @@ class Mutation:
 
     @strawberry.mutation(
         description="Register a classification; a restricted one (PII) hides the schema and "
-        "samples of what it classifies from callers without its clearance."
+        "samples of what it classifies from callers without its clearance. `restricted` is "
+        "set when the classification is created; changing it later is "
+        "setClassificationRestricted's (admin, with a reason)."
     )
     async def register_classification(
         self, info: Info[Context, None], input: ClassificationInput
     ) -> CatalogNode:
-        return await _register_keyed(info, Kind.CLASSIFICATION, input)  # type: ignore[no-any-return]
+        key = check_key(input.key, path=["input", "key"])
+        props = {"name": input.name, "description": input.description,
+                 "restricted": input.restricted}  # fmt: skip
+        governed = {"restricted": "setClassificationRestricted (admin, with a reason)"}
+        command = RegisterCommand(Kind.CLASSIFICATION, key, props, governed=governed)
+        return await _register(info, command)  # type: ignore[no-any-return]
 
     @strawberry.mutation
     async def register_job(self, info: Info[Context, None], input: NamedInput) -> Job:

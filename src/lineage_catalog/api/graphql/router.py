@@ -17,6 +17,10 @@ class CatalogRouter(GraphQLRouter[Any, Any]):
 
     def decode_json(self, data: str | bytes) -> object:
         try:
-            return read_json(data)
+            value = read_json(data)
         except BadInputError as e:
             raise HTTPException(400, str(e)) from e
+        if not isinstance(value, dict):
+            # `null`, a batch (a list: batching is off) or a bare value is not a request.
+            raise HTTPException(400, "body must be a JSON object: {query, variables}")
+        return value

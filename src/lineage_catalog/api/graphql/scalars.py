@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from graphql import StringValueNode, ValueNode
 from strawberry.exceptions import StrawberryInputCoercionError
 
 from lineage_catalog.domain.errors import BadInputError
@@ -32,6 +33,16 @@ def _parse_datetime(value: object) -> datetime:
         raise StrawberryInputCoercionError(f"Value cannot represent a DateTime: {e}") from None
 
 
+def _parse_literal(node: ValueNode, _variables: object = None) -> datetime:
+    # The literal's node travels with the error, so it can name the argument it came in.
+    try:
+        if not isinstance(node, StringValueNode):
+            raise StrawberryInputCoercionError("Value cannot represent a DateTime: not text.")
+        return _parse_datetime(node.value)
+    except StrawberryInputCoercionError as e:
+        raise StrawberryInputCoercionError(e.message, nodes=[node]) from None
+
+
 # Every DateTime argument and input field arrives in UTC with a fixed offset (a time
 # without an offset is taken as UTC), so resolvers never compare naive with aware times.
 UtcDateTime = strawberry.scalar(
@@ -40,4 +51,5 @@ UtcDateTime = strawberry.scalar(
     "catalog stores and compares every time in UTC.",
     serialize=datetime.isoformat,
     parse_value=_parse_datetime,
+    parse_literal=_parse_literal,
 )

@@ -83,7 +83,7 @@ class CatalogSchema(strawberry.Schema):
     ) -> None:
         # Strawberry passes every error here (parsing, validation, execution) before the
         # response is built.
-        code_errors(errors)
+        code_errors(errors, execution_context.graphql_document if execution_context else None)
         super()._process_errors(errors, execution_context)
 
 

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.auth.policy import cleared
+from lineage_catalog.auth.policy import cleared, restricted_props
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 
 _PROP = "stored_property"
@@ -170,14 +170,20 @@ async def owners_of(
     ]
 
 
-async def restricted_read(info: Info[Context, None], node: NodeRecord, field: str) -> bool:
-    """Whether the caller may read a restricted field of node; a read of a node under a
-    restricted classification is written to the access log, granted or not."""
-    restricted = await info.context.loaders.restrictions.load(node.uid)
+async def may_read(
+    info: Info[Context, None], target: str, prop: str, *, logged_as: str | None = None
+) -> bool:
+    """Whether the caller may read property `prop` of the node `target`: always, unless the
+    property is restricted (auth/policy.RESTRICTED_PROPS) and the node or its parent has a
+    restricted classification the caller is not cleared for. Each read of a restricted
+    value is written to the access log (as `logged_as`, default `prop`), granted or not."""
+    if prop not in restricted_props(target):
+        return True
+    restricted = await info.context.loaders.restrictions.load(target)
     if not restricted:
         return True
     granted = cleared(info.context.principal, restricted)
-    await info.context.loaders.access_log.load((node.uid, field, granted))
+    await info.context.loaders.access_log.load((target, logged_as or prop, granted))
     return granted
 
 
@@ -230,6 +236,13 @@ class ServiceAccount(CatalogNode):
 class Classification(CatalogNode):
     name: str | None = prop("name")
     description: str | None = prop("description")
+
+    @strawberry.field(
+        description="Whether the schema and sample of what it classifies need its clearance "
+        "(changed by setClassificationRestricted, audited)."
+    )
+    def restricted(self) -> bool:
+        return bool(self.record.props.get("restricted"))
 
     @staticmethod
     def from_node(node: NodeRecord) -> Classification:
@@ -301,7 +314,7 @@ class DatasetVersion(Entity):
         "classification (e.g. PII) of this version or its dataset; each read is logged."
     )
     async def schema(self, info: Info[Context, None]) -> list[SchemaField] | None:
-        if not await restricted_read(info, self.record, "schema"):
+        if not await may_read(info, self.record.uid, "schema"):
             return None
         fields = self.record.props.get("schema") or []
         return [
@@ -313,7 +326,7 @@ class DatasetVersion(Entity):
 
     @strawberry.field(description="Sample rows; restricted like `schema`.")
     async def sample(self, info: Info[Context, None]) -> JSON | None:
-        if not await restricted_read(info, self.record, "sample"):
+        if not await may_read(info, self.record.uid, "sample"):
             return None
         return self.record.props.get("sample")
 

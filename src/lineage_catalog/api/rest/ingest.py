@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from lineage_catalog.api.auth import Writer, actor_of
 from lineage_catalog.api.rest.health import GraphDep
 from lineage_catalog.domain.auth import Interface
-from lineage_catalog.domain.errors import CatalogError
+from lineage_catalog.domain.errors import CatalogError, GraphUnavailableError
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services.bulk_load import load
 
@@ -40,8 +40,11 @@ async def load_arrow(
             graph, source=io.BytesIO(body), kind=kind, actor=actor, reason=reason,
             roles=caller.roles,
         )  # fmt: skip
+    except GraphUnavailableError as e:
+        # The database went away mid-load: whole batches landed, re-running is safe.
+        return JSONResponse({"error": str(e)}, status_code=503)
     except CatalogError as e:
-        return JSONResponse({"error": str(e)}, status_code=400)
+        return JSONResponse({"error": str(e), "code": e.code}, status_code=400)
     rejects = [
         {"row": r.row, "field": r.field, "code": r.code, "reason": r.reason}
         for r in report.rejects[:MAX_REJECTS_SHOWN]
