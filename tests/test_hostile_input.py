@@ -282,3 +282,12 @@ def test_a_body_that_is_not_an_object_is_400(client: TestClient, raw: str) -> No
     response = client.post("/graphql", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
     assert "JSON object" in response.text
+
+
+def test_a_lone_surrogate_in_a_read_argument_is_bad_user_input(client: TestClient) -> None:
+    body = json.dumps({"query": "query($t: String!) { search(text: $t) { score } }",
+                       "variables": {"t": "atk \ud800 text"}})  # fmt: skip
+    response = client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    _refused(response.json())
+    # The connection it was refused on still answers.
+    assert gql(client, "{ catalogStats { datasets } }")["catalogStats"]["datasets"] == 0

@@ -19,7 +19,7 @@ from neo4j import (
 )
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from lineage_catalog.domain.errors import GraphUnavailableError
+from lineage_catalog.domain.errors import BadInputError, GraphUnavailableError
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.files import query_text
 
@@ -170,7 +170,12 @@ class Graph:
             counter.count += 1
             counter.names.append(name)
         started = time.perf_counter()
-        result = await tx.run(query_text(name), params)
+        try:
+            result = await tx.run(query_text(name), params)
+        except UnicodeEncodeError as e:
+            # Text Bolt cannot carry (a lone surrogate) that no rule caught by its field
+            # first, e.g. a search term: the caller's text, never an unexpected error.
+            raise BadInputError("text is not valid Unicode (a lone surrogate)") from e
         # Not record.data(): it walks every nested value looking for graph types to convert,
         # which our queries never return (they return maps and lists), at a cost that grew
         # with the answer (a fifth of a 10k-node page's time).
