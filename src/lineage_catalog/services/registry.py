@@ -159,15 +159,16 @@ async def set_governed(
     at `path`; see RegisterCommand.governed): one transaction, audited with before, after
     and the reason; no event when nothing changes."""
     checked = checked_props(props)
-    target = Ref(path=tuple(path), rel=Rel.VERSION_OF, target=uid(kind, key))  # rel unused
+    target = uid(kind, key)
 
     async def work(tx: WriteTx) -> NodeRecord:
-        await _check_refs(tx, [target])
+        if await nodes.missing_uids(tx, uids=[target]):
+            raise BadInputError(f"no {kind.value} with key {key!r}", path=list(path))
         (stored,) = await nodes.upsert_nodes(tx, kind=kind, rows=[(key, checked)])
         before = {name: (stored.before or {}).get(name) for name in checked}
         after = {name: stored.node.props.get(name) for name in checked}
         if before != after:
-            change = Change(action, target.target, before, after, reason)
+            change = Change(action, target, before, after, reason)
             await audit.record(tx, actor=actor, changes=[change])
         return stored.node
 

@@ -102,6 +102,12 @@ def _checked(value: int | None, *, default: int, limit: int, name: str) -> int:
     return chosen
 
 
+def _per_node(first: int | None) -> int:
+    """How many neighbours of a node one answer shows (`first`), within the server's cap."""
+    return _checked(first, default=explore.DEFAULT_PER_NODE, limit=explore.MAX_PER_NODE,
+                    name="first")  # fmt: skip
+
+
 def _graph(found: explore.Exploration, *, as_of: datetime | None) -> ExploreGraph:
     nodes = []
     for n in found.nodes:
@@ -193,9 +199,7 @@ class ExploreQuery:
             start=start,
             hops=hops,
             depth=_checked(depth, default=1, limit=explore.MAX_DEPTH, name="depth"),
-            per_node=_checked(
-                first, default=explore.DEFAULT_PER_NODE, limit=explore.MAX_PER_NODE, name="first"
-            ),
+            per_node=_per_node(first),
             as_of=as_of,
             at=as_of or ctx.loaders.at,
             classification_depth=ctx.settings.max_traversal_depth,
@@ -226,9 +230,7 @@ class ExploreQuery:
             origin=origin,
             hop=Hop.UP if direction is Direction.UPSTREAM else Hop.DOWN,
             after=decode_cursor(after),
-            per_node=_checked(
-                first, default=explore.DEFAULT_PER_NODE, limit=explore.MAX_PER_NODE, name="first"
-            ),
+            per_node=_per_node(first),
             as_of=as_of,
             at=as_of or ctx.loaders.at,
             classification_depth=ctx.settings.max_traversal_depth,
