@@ -150,24 +150,26 @@ async def production_view(graph: Graph, *, at: datetime) -> list[NodeRecord]:
 async def search(
     graph: Graph,
     *,
-    text: str | None,
+    words: str | None,
+    key: str | None,
     kinds: Sequence[Kind],
     tag: str | None,
     classification: str | None,
     limit: int,
-) -> list[tuple[NodeRecord, float]]:
-    """Entities matching a Lucene query and/or a tag and classification, best first."""
+) -> list[tuple[NodeRecord, float, str]]:
+    """(entity, score, how it matched), best first: by key (exact, then prefix) and by words
+    (a Lucene query over both full-text indexes), or by a tag and classification alone."""
     params: dict[str, Any] = {
         "kinds": [k.value for k in kinds],
         "tag": tag,
         "classification": classification,
         "limit": limit,
     }
-    if text:
-        rows = await graph.read("questions/search_text", text=text, **params)
-    else:
-        rows = await graph.read("questions/search_facets", **params)
-    return [(to_node(r), float(r["score"])) for r in rows]
+    if words:
+        rows = await graph.read("questions/search_text", words=words, key=key, **params)
+        return [(to_node(r), float(r["score"]), str(r["match"])) for r in rows]
+    rows = await graph.read("questions/search_facets", **params)
+    return [(to_node(r), float(r["score"]), "FILTERS") for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

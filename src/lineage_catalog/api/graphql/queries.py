@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import unicodedata
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -46,16 +48,64 @@ GqlKind = strawberry.enum(Kind, name="NodeKind")
 SEARCHABLE = [k for k in Kind if k not in (Kind.PREDICTION, Kind.RUN, Kind.EVALUATION)]
 UNOWNED_DEFAULT = [Kind.DATASET, Kind.FEATURE, Kind.JOB, Kind.MODEL, Kind.DEPLOYMENT]
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+_LUCENE_OPERATORS = frozenset({"AND", "OR", "NOT"})
+MAX_SEARCH_TERMS = 20
+MAX_SEARCH_CHARS = 500
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of search text, once each: runs of letters, digits and combining marks.
+
+    Everything else separates words, as the analyzers do (docs/search.md): spaces,
+    punctuation such as `-` `_` `.` `/` `@` `:`, symbols, Lucene's operators, so
+    `credit-risk@2` is `credit`, `risk`, `2`.
+    """
+    terms: dict[str, str] = {}
+    word: list[str] = []
+    for char in unicodedata.normalize("NFC", text) + " ":
+        if unicodedata.category(char)[0] in "LNM":
+            word.append(char)
+        elif word:
+            term = "".join(word)
+            terms.setdefault(term.casefold(), term)
+            word = []
+    return list(terms.values())
 
 
 def lucene_query(text: str) -> str:
-    """User text as a Lucene query: every term escaped, all required, each as a prefix."""
-    terms = [t for t in text.split() if t]
-    if not terms or len(terms) > 20 or len(text) > 500:
+    """User text as a Lucene query: every term required, as a word or the start of one,
+    escaped so that nothing in it is Lucene syntax."""
+    if len(text) > MAX_SEARCH_CHARS:
         raise BadInputError(
-            "search text must have 1 to 20 terms, 500 characters at most", path=["text"]
+            f"search text must be {MAX_SEARCH_CHARS} characters at most", path=["text"]
         )
-    return " AND ".join(_LUCENE_SPECIAL.sub(r"\\\1", t) + "*" for t in terms)
+    try:
+        text.encode()
+    except UnicodeEncodeError as e:
+        raise BadInputError(
+            "search text is not valid Unicode (a lone surrogate)", path=["text"]
+        ) from e
+    terms = search_terms(text)
+    if not 1 <= len(terms) <= MAX_SEARCH_TERMS:
+        raise BadInputError(
+            f"search text must have 1 to {MAX_SEARCH_TERMS} words (letters or digits, "
+            f"{MAX_SEARCH_CHARS} characters at most)",
+            path=["text"],
+        )
+    clauses = []
+    for term in terms:
+        # Terms hold no Lucene syntax characters; escaping them anyway costs nothing.
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term)
+        if term in _LUCENE_OPERATORS:  # a word, not the operator: `\AND` is the term AND
+            escaped = "\\" + escaped
+        clauses.append(f"({escaped} OR {escaped}*)")
+    return " AND ".join(clauses)
+
+
+def search_key(text: str) -> str | None:
+    """The text to match keys exactly and by prefix: NFC, trimmed; None if it has spaces."""
+    key = unicodedata.normalize("NFC", text).strip()
+    return key if key and not any(c.isspace() for c in key) else None
 
 
 async def _by_key(info: Info[Context, None], kind: Kind, key: str) -> Any:
@@ -117,10 +167,26 @@ class Reproducibility:
     environment: strawberry.scalars.JSON | None
 
 
+@strawberry.enum(description="How a search hit matched, best first.")
+class SearchMatch(Enum):
+    KEY = "KEY"
+    KEY_PREFIX = "KEY_PREFIX"
+    WORDS = "WORDS"
+    FILTERS = "FILTERS"
+
+
 @strawberry.type
 class SearchHit:
-    score: float
+    score: float = strawberry.field(
+        description="Higher is better; hits come in score order. With text: 2 or more for "
+        "an exact key, 1 to 2 for a key prefix, below 1 for words only; 1 with filters only."
+    )
     node: CatalogNode
+    match: SearchMatch = strawberry.field(
+        description="KEY: the text is the key; KEY_PREFIX: the key starts with it; WORDS: "
+        "every word of the text starts a word of the key, name, description or tags; "
+        "FILTERS: no text, only tag and classification."
+    )
 
 
 def _of(records: list[NodeRecord], kind: Kind) -> list[Any]:
@@ -349,7 +415,8 @@ class Query:
         return [to_type(d) for d in found]  # type: ignore[misc]
 
     @strawberry.field(
-        description="Q10: find entities by name, description, key or tag text, "
+        description="Q10: find entities by text (an exact key first, then keys starting "
+        "with it, then every word in keys, names, descriptions or tags; docs/search.md) "
         "and/or by tag and classification."
     )
     async def search(
@@ -366,12 +433,17 @@ class Query:
         limit = min(
             page_size(first, info.context.settings), info.context.settings.max_search_results
         )
+        words = lucene_query(text) if text else None
         hits = await questions.search(
             info.context.graph,
-            text=lucene_query(text) if text else None,
+            words=words,
+            key=search_key(text) if text else None,
             kinds=[Kind(k) for k in kinds] if kinds else SEARCHABLE,
             tag=tag,
             classification=uid(Kind.CLASSIFICATION, classification) if classification else None,
             limit=limit,
         )
-        return [SearchHit(score=score, node=to_type(node)) for node, score in hits]
+        return [
+            SearchHit(score=score, node=to_type(node), match=SearchMatch(match))
+            for node, score, match in hits
+        ]
