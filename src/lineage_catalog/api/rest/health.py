@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
+from lineage_catalog.api.rest.openapi import Alive, NotReady, Ready
 from lineage_catalog.domain.errors import GraphUnavailableError
 from lineage_catalog.metrics import Metrics
 from lineage_catalog.store.graph import Graph
@@ -28,13 +29,18 @@ GraphDep = Annotated[Graph, Depends(get_graph)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-@router.get("/healthz")
+@router.get("/healthz", tags=["health"], response_model=Alive)
 async def healthz() -> dict[str, str]:
     """The process is up; says nothing of the database."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    tags=["health"],
+    response_model=Ready,
+    responses={503: {"model": NotReady, "description": "Neo4j does not answer."}},
+)
 async def readyz(graph: GraphDep) -> JSONResponse:
     """Ready to serve: Neo4j answers a query. 503 with the reason when it does not."""
     try:
@@ -44,7 +50,7 @@ async def readyz(graph: GraphDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "database": graph.database})
 
 
-@router.get("/metrics")
+@router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
 async def metrics(metrics: MetricsDep) -> Response:
     """Prometheus text exposition."""
     return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")

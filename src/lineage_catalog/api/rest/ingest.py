@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from lineage_catalog.api.auth import Writer, actor_of
 from lineage_catalog.api.rest.health import GraphDep
+from lineage_catalog.api.rest.openapi import BULK_BODY, TOKEN, Error, LoadAnswer, token_refusals
 from lineage_catalog.domain.auth import Interface
 from lineage_catalog.domain.errors import CatalogError, GraphUnavailableError
 from lineage_catalog.ingest.arrow import LoadKind
@@ -21,13 +22,32 @@ MAX_BODY_BYTES = 512 * 1024 * 1024
 MAX_REJECTS_SHOWN = 1000
 
 
-@router.post("/api/v1/load/{kind}")
+@router.post(
+    "/api/v1/load/{kind}",
+    tags=["bulk load"],
+    dependencies=TOKEN,
+    response_model=LoadAnswer,
+    response_description="Every row landed.",
+    responses={
+        207: {"model": LoadAnswer, "description": "Some rows were rejected; the rest landed."},
+        400: {"model": Error, "description": "The body is not Parquet or Arrow IPC."},
+        413: {"model": Error, "description": "The body is larger than 512 MiB."},
+        **token_refusals("writer"),
+    },
+    openapi_extra=BULK_BODY,
+)
 async def load_arrow(
-    kind: LoadKind,
+    kind: Annotated[LoadKind, Path(description="What the rows are (docs/bulk-load.md).")],
     request: Request,
     graph: GraphDep,
     caller: Writer,
-    reason: Annotated[str | None, Query(max_length=2000)] = None,
+    reason: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="Why: needed by ownership, classification and serving rows.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Load the body's rows (writer role; ownership and classification rows need approver,
     serving history admin, each a reason); 200 when all landed, 207 with the rejects."""

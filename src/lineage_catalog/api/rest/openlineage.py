@@ -9,6 +9,14 @@ from fastapi.responses import JSONResponse
 
 from lineage_catalog.api.auth import Writer, actor_of
 from lineage_catalog.api.rest.health import GraphDep
+from lineage_catalog.api.rest.openapi import (
+    RUN_EVENT_BODY,
+    TOKEN,
+    Error,
+    EventRecorded,
+    FieldError,
+    token_refusals,
+)
 from lineage_catalog.domain.auth import Interface
 from lineage_catalog.domain.errors import BadInputError, GraphUnavailableError
 from lineage_catalog.ingest.openlineage import parse_run_event, plan_event
@@ -18,7 +26,25 @@ router = APIRouter()
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
-@router.post("/api/v1/lineage", status_code=201)
+@router.post(
+    "/api/v1/lineage",
+    status_code=201,
+    tags=["OpenLineage"],
+    dependencies=TOKEN,
+    response_model=EventRecorded,
+    response_description="The event is stored.",
+    responses={
+        400: {
+            "model": FieldError,
+            "description": "Not JSON, not a valid RunEvent, a known facet of the wrong shape, "
+            "a name too long for a key, not gzip, or inflated beyond 16 MiB; nothing is "
+            "written.",
+        },
+        413: {"model": Error, "description": "The body is larger than 16 MiB."},
+        **token_refusals("writer"),
+    },
+    openapi_extra=RUN_EVENT_BODY,
+)
 async def post_lineage_event(request: Request, graph: GraphDep, caller: Writer) -> JSONResponse:
     """Record one RunEvent (writer role): 201 when stored, 400 with the reason (and nothing
     written)."""

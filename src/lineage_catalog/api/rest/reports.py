@@ -5,11 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from lineage_catalog.api.auth import rest_principal
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.rest.openapi import TOKEN, Error, token_refusals
 from lineage_catalog.domain.auth import Principal, Role
 from lineage_catalog.domain.errors import CatalogError, NotFoundError
 from lineage_catalog.reporting import MEDIA_TYPES, render, report_data
@@ -24,9 +25,29 @@ class ReportFormat(StrEnum):
     HTML = "html"
 
 
-@router.get("/api/v1/reports/compliance/{model_version}")
+@router.get(
+    "/api/v1/reports/compliance/{model_version}",
+    tags=["reports"],
+    dependencies=TOKEN,
+    response_description="The report, in the format asked for (HTML by default).",
+    responses={
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "text/markdown": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            }
+        },
+        400: {"model": Error, "description": "The report's query refused its input."},
+        404: {"model": Error, "description": "No such model version (NOT_FOUND)."},
+        **token_refusals("reader"),
+    },
+)
 async def compliance_report(
-    model_version: str, request: Request, caller: Reader, format: ReportFormat = ReportFormat.HTML
+    model_version: Annotated[str, Path(description="<model>@<version>, e.g. credit-risk@2")],
+    request: Request,
+    caller: Reader,
+    format: ReportFormat = ReportFormat.HTML,
 ) -> Response:
     """The report of <model>@<version> (reader role): 404 when there is no such version."""
     state = request.app.state

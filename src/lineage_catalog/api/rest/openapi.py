@@ -1,0 +1,246 @@
+"""What /openapi.json says of the REST endpoints: their bodies, answers and token.
+
+Documentation only: the routes read their raw bodies and build their answers themselves;
+these pieces describe exactly that, so schema-driven clients and fuzzers can use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from fastapi import Security
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from lineage_catalog.ingest.arrow import LoadKind
+
+# The known facets' shapes are the mapper's own tables: the document follows them.
+from lineage_catalog.ingest.openlineage import (
+    _DATASET_FACETS,
+    _JOB_FACETS,
+    _OUTPUT_FACETS,
+    _RUN_FACETS,
+    RunEventIn,
+)
+
+# Only the document reads it: auto_error=False never refuses, rest_principal decides.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="An API token of the catalog (`issueToken`, or the first admin's from "
+    "`./scripts/run`): `Authorization: Bearer <token>`. Not checked when the server runs "
+    "with LINEAGE_AUTH_ENABLED=false (a local demo: every caller is an anonymous admin).",
+)
+TOKEN = [Security(BEARER)]
+
+
+class Error(BaseModel):
+    """An error answer: why, and (from most paths) the error code GraphQL gives too."""
+
+    error: str
+    code: str | SkipJsonSchema[None] = Field(
+        default=None, description="BAD_USER_INPUT, NOT_FOUND, UNAVAILABLE, …"
+    )
+
+
+class Refusal(BaseModel):
+    """A request refused before its handler ran, with the error code."""
+
+    error: str
+    code: str = Field(description="UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED or UNAVAILABLE")
+
+
+class FieldError(BaseModel):
+    """A refused OpenLineage event: why, and the field at fault (dotted path)."""
+
+    error: str
+    field: str = Field(description='e.g. "run.runId", "inputs.0.name", "body"')
+    code: str = Field(description="BAD_USER_INPUT")
+
+
+class Reject(BaseModel):
+    """A row of a bulk load that did not land."""
+
+    row: int = Field(ge=1, description="1-based row number in the file")
+    field: str | None = Field(description="the column at fault, when one is")
+    code: str = Field(description="BAD_USER_INPUT, or FORBIDDEN for a role the caller lacks")
+    reason: str
+
+
+class LoadAnswer(BaseModel):
+    """What a bulk load did: rows read, rows that landed, and the first rejects."""
+
+    kind: LoadKind
+    rows: int
+    loaded: int
+    rejected: int
+    rejects: list[Reject] = Field(max_length=1000, description="at most the first 1000")
+
+
+class EventRecorded(BaseModel):
+    """What a RunEvent left in the catalog: keys of the run, its job and the versions."""
+
+    run: str
+    job: str
+    status: str | None = Field(description="the run's status after the event")
+    inputs: list[str]
+    outputs: list[str]
+
+
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    database: str
+
+
+class NotReady(BaseModel):
+    status: Literal["unavailable"]
+    reason: str
+
+
+def token_refusals(role: str) -> dict[int | str, dict[str, Any]]:
+    """The answers of a route that needs `role`, given before its handler runs."""
+    return {
+        401: {
+            "model": Refusal,
+            "description": "No valid token: missing, unknown, revoked, expired, or its "
+            "account disabled (UNAUTHENTICATED).",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}},
+        },
+        403: {
+            "model": Refusal,
+            "description": f"The token's account lacks the {role} role (FORBIDDEN).",
+        },
+        429: {
+            "model": Refusal,
+            "description": "Too many requests from this principal, or before sign-in from "
+            "this address (RATE_LIMITED).",
+            "headers": {
+                "Retry-After": {
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "seconds",
+                }
+            },
+        },
+        503: {
+            "model": Error,
+            "description": "Neo4j is unavailable (while checking the token, or while "
+            "handling the request); the client may retry.",
+        },
+    }
+
+
+# Every content type is read alike: the format is told by the body's first bytes.
+BULK_MEDIA_TYPES = (
+    "application/vnd.apache.arrow.stream",
+    "application/vnd.apache.arrow.file",
+    "application/vnd.apache.parquet",
+    "application/octet-stream",
+)
+_BINARY = {"type": "string", "format": "binary"}
+BULK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The rows, as an Arrow IPC stream, an Arrow IPC file or a Parquet "
+        "file, with the columns of the kind (docs/bulk-load.md). The format is detected "
+        "from the body's first bytes (`PAR1`: Parquet, `ARROW1`: Arrow IPC file, else an "
+        "Arrow IPC stream); the Content-Type header is not checked. At most 512 MiB.",
+        "content": {t: {"schema": dict(_BINARY)} for t in BULK_MEDIA_TYPES},
+    }
+}
+
+_DELETED = {
+    "type": "object",
+    "description": "A facet removed by its producer: not validated, removed from the node.",
+    "properties": {"_deleted": {"const": True}},
+    "required": ["_deleted"],
+}
+_MAX_INLINE_DEPTH = 3  # a schema facet's nested fields, documented this deep
+
+
+def _inline(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """A pydantic JSON schema with its `$defs` inlined (an operation's body cannot refer to
+    them) and without its generated titles; a recursive one (nested schema fields) is cut
+    to an open object."""
+    if isinstance(node, list):
+        return [_inline(item, defs, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        if seen.count(name) >= _MAX_INLINE_DEPTH:
+            return {"type": "object"}
+        return _inline(defs[name], defs, (*seen, name))
+    inlined = {}
+    for key, value in node.items():
+        if key == "properties":  # field names, not keywords: a field may be called "title"
+            inlined[key] = {name: _inline(v, defs, seen) for name, v in value.items()}
+        elif key not in ("$defs", "title"):
+            inlined[key] = _inline(value, defs, seen)
+    return inlined
+
+
+def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    return inlined
+
+
+def _facets(known: Mapping[str, type[BaseModel]], what: str) -> dict[str, Any]:
+    """A facets object: the facets the catalog reads with their shapes, any other kept."""
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "description": f"{what}; facets the catalog does not read are stored as they came.",
+                "properties": {
+                    name: {"anyOf": [_model_schema(model), _DELETED]}
+                    for name, model in known.items()
+                },
+                "additionalProperties": {"type": "object"},
+            },
+            {"type": "null"},
+        ]
+    }
+
+
+def run_event_schema() -> dict[str, Any]:
+    """The OpenLineage RunEvent as the mapper reads it (ingest/openlineage.py): its models'
+    required fields, the known facets' shapes, and any other field or facet allowed."""
+    schema = _model_schema(RunEventIn)
+    props = schema["properties"]
+    props["run"]["properties"]["facets"] = _facets(_RUN_FACETS, "Run facets")
+    props["job"]["properties"]["facets"] = _facets(_JOB_FACETS, "Job facets")
+    inputs = props["inputs"]["anyOf"][0]["items"]["properties"]
+    inputs["facets"] = _facets(_DATASET_FACETS, "Dataset facets")
+    outputs = props["outputs"]["anyOf"][0]["items"]["properties"]
+    outputs["facets"] = _facets(_DATASET_FACETS, "Dataset facets")
+    outputs["outputFacets"] = _facets(_OUTPUT_FACETS, "Output dataset facets")
+    props["eventTime"]["description"] = (
+        "ISO 8601; without an offset it is taken as UTC. Its UTC instant must fall within "
+        "years 1 to 9999."
+    )
+    props["run"]["properties"]["runId"]["description"] = "the run's key in the catalog"
+    schema["description"] = (
+        "One OpenLineage RunEvent (https://openlineage.io/spec/2-0-2/OpenLineage.json). "
+        "Names become keys `<namespace>/<name>`, URL-quoted, of at most 200 characters "
+        "(docs/openlineage.md); fields and facets of newer spec versions are accepted."
+    )
+    return schema
+
+
+RUN_EVENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "One RunEvent as JSON, at most 16 MiB; `Content-Encoding: gzip` "
+        "(the Python client's `compression: gzip`) is accepted. The Content-Type header "
+        "is not checked.",
+        "content": {"application/json": {"schema": run_event_schema()}},
+    }
+}
