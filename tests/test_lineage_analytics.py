@@ -287,6 +287,30 @@ def test_lineage_traversal_pages_match_networkx(app_client: TestClient, dag: Ran
     assert set(both) == nx.descendants(up, middle) | nx.descendants(down, middle)
 
 
+def test_lineage_from_a_run_is_its_inputs_and_outputs_and_beyond(
+    app_client: TestClient, dag: RandomLineage
+) -> None:
+    """A run is its own first level: upstream starts at what it used, downstream at what it
+    generated (it answered nothing before)."""
+    down = dag.downstream_graph()
+    up = down.reverse(copy=True)
+    run = uid(Kind.RUN, "run-6-0")
+    for direction, graph in (("UPSTREAM", up), ("DOWNSTREAM", down)):
+        expected = nx.descendants(graph, run)
+        nodes, edges, total = _walk(app_client, id=run, direction=direction)
+        assert expected and nodes == sorted(expected) and total == len(expected)
+        assert edges <= {(e.rel.value, e.source, e.target) for e in dag.edges}
+        for depth in (1, 2):
+            within = nx.single_source_shortest_path_length(graph, run, cutoff=2 * depth - 1)
+            near = {n for n, d in within.items() if d > 0}
+            assert set(_walk(app_client, id=run, direction=direction, depth=depth)[0]) == near
+    both, _, _ = _walk(app_client, id=run, direction="BOTH")
+    assert set(both) == nx.descendants(up, run) | nx.descendants(down, run)
+    used = {e.target for e in dag.edges if e.source == run and e.rel == Rel.USED}
+    made = {e.target for e in dag.edges if e.source == run and e.rel == Rel.GENERATED}
+    assert used | made <= set(both)
+
+
 def test_point_in_time_lineage_and_impact_match_networkx(
     app_client: TestClient, dag: RandomLineage
 ) -> None:

@@ -5,17 +5,26 @@
 // offsetSeconds] (store.nodes.property_pairs): the driver decodes integers far faster.
 MATCH (start:Node) WHERE start.uid IN $uids
 WITH collect(start) AS starts
-WITH starts, starts AS frontier, [] AS runs, [] AS found
+// A run given as a start is its own first level: its outputs, found without a round.
+WITH starts, [s IN starts WHERE s:Run
+               AND ($as_of IS NULL OR coalesce(s.started_at, s.recorded_at) <= $as_of)] AS start_runs
+CALL (start_runs) {
+  UNWIND start_runs AS r
+  OPTIONAL MATCH (r)-[:GENERATED]->(u:Node)
+  RETURN collect(DISTINCT u) AS first
+}
+WITH starts, [s IN starts WHERE NOT s:Run] + first AS frontier, start_runs AS runs, first AS found,
+     CASE WHEN size(start_runs) > 0 THEN 1 ELSE 0 END AS shift
 // @repeat 20
-CALL (frontier) {
+CALL (frontier, shift) {
   UNWIND frontier AS f
   MATCH (f)<-[:USED]-(r:Run)
-  WHERE $depth >= ROUND
+  WHERE $depth >= ROUND + shift
     AND ($as_of IS NULL OR coalesce(r.started_at, r.recorded_at) <= $as_of)
   OPTIONAL MATCH (r)-[:GENERATED]->(g:Node)
   RETURN collect(DISTINCT r) AS rs, collect(DISTINCT g) AS gs
 }
-WITH starts, [g IN gs WHERE NOT g IN found] AS frontier, runs + rs AS runs, found + gs AS found
+WITH starts, [g IN gs WHERE NOT g IN found] AS frontier, runs + rs AS runs, found + gs AS found, shift
 // @end
 CALL (runs) {
   UNWIND runs AS r
