@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.governance_helpers import bulk_load
 from tests.graphql_client import gql, post
 
 MASKED = "Unexpected error."
@@ -291,3 +292,65 @@ def test_a_lone_surrogate_in_a_read_argument_is_bad_user_input(client: TestClien
     _refused(response.json())
     # The connection it was refused on still answers.
     assert gql(client, "{ catalogStats { datasets } }")["catalogStats"]["datasets"] == 0
+
+
+# --- names that print unlike what they are ---------------------------------------------
+
+LOOK_ALIKE_NAMES = {
+    "NUL": "orders\x00",
+    "tab": "orders\tdaily",
+    "newline": "orders\n",
+    "zero-width space": "ord\u200bers",
+    "right-to-left override": "orders\u202etxt.exe",
+    "byte-order mark": "\ufefforders",
+    "blank": "   ",
+}
+
+
+def _ol_event(job: str = "features.build", dataset: str = "warehouse.orders") -> dict[str, Any]:
+    return {
+        "eventType": "COMPLETE",
+        "eventTime": "2026-06-01T06:00:00Z",
+        "producer": "https://example.test/attack",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "8d7c8f2e-7a7e-4a0e-9b7e-2f1f3c2b1a00"},
+        "job": {"namespace": "spark", "name": job},
+        "inputs": [{"namespace": "hdfs://warehouse", "name": dataset}],
+        "outputs": [],
+    }
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKE_NAMES.values(), ids=LOOK_ALIKE_NAMES.keys())
+def test_an_openlineage_name_with_invisible_characters_is_refused(
+    client: TestClient, name: str
+) -> None:
+    for event, field in ((_ol_event(job=name), "job.name"),
+                         (_ol_event(dataset=name), "inputs.0.name")):  # fmt: skip
+        response = client.post("/api/v1/lineage", json=event)
+        assert response.status_code == 400, response.text
+        assert response.json()["field"] == field, response.text
+    stats = gql(client, "{ catalogStats { datasets runs } }")["catalogStats"]
+    assert stats == {"datasets": 0, "runs": 0}
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKE_NAMES.values(), ids=LOOK_ALIKE_NAMES.keys())
+def test_a_name_with_invisible_characters_is_refused_on_every_write_path(
+    client: TestClient, name: str
+) -> None:
+    body = post(client, 'mutation($n: String) { registerDataset(input: {key: "hx-n", name: $n})'
+                " { key } }", n=name)  # fmt: skip
+    _refused(body, ["input", "name"])
+    status, report = bulk_load(client, "features", [{"key": "hx-bulk", "name": name}])
+    assert status == 207, report
+    assert [r["field"] for r in report["rejects"]] == ["name"], report
+    stats = gql(client, "{ catalogStats { datasets features } }")["catalogStats"]
+    assert stats == {"datasets": 0, "features": 0}
+
+
+def test_names_in_any_script_and_with_spaces_are_kept(client: TestClient) -> None:
+    for i, name in enumerate(["Kundendaten (Rohdaten)", "顧客データ", "clients · brut", "ω-run"]):
+        gql(client, 'mutation($k: String!, $n: String) { registerDataset(input: {key: $k, '
+            "name: $n}) { key } }", k=f"hx-ok-{i}", n=name)  # fmt: skip
+        found = gql(client, "query($k: String!) { dataset(key: $k) { name } }", k=f"hx-ok-{i}")
+        assert found["dataset"]["name"] == name
+    assert client.post("/api/v1/lineage", json=_ol_event(job="nightly orders (v2)")).is_success

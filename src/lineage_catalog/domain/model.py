@@ -151,6 +151,30 @@ def check_email(key: str, *, path: list[str | int]) -> str:
     return email
 
 
+# Unicode categories a display name may not hold: controls (NUL, tab, newline), format
+# characters (zero-width spaces and joiners, bidirectional overrides such as U+202E, the
+# byte-order mark), lone surrogates, private use, unassigned, line and paragraph separators.
+_NOT_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+MAX_NAME_LENGTH = 1000
+
+
+def check_name(name: str, *, path: list[str | int]) -> str:
+    """A display name (an entity's name, an OpenLineage namespace): one line of visible text,
+    so that two names that print alike are alike; else BadInputError naming the field."""
+    bad = next((c for c in name if unicodedata.category(c) in _NOT_IN_NAMES), None)
+    if bad is not None:
+        raise BadInputError(
+            f"a name cannot hold U+{ord(bad):04X} ({unicodedata.category(bad)}: control, "
+            "invisible or bidirectional-override characters print unlike what they are)",
+            path=path,
+        )
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise BadInputError(
+            f"a name must hold visible text, {MAX_NAME_LENGTH} characters at most", path=path
+        )
+    return name
+
+
 def version_key(parent: str, version: str, *, path: list[str | int]) -> str:
     """The key of a version: "<parent key>@<version>"."""
     if not _VERSION.fullmatch(version):

@@ -16,7 +16,7 @@ from typing import Any
 
 from lineage_catalog.domain.auth import Role
 from lineage_catalog.domain.errors import BadInputError
-from lineage_catalog.domain.model import AGENT_KINDS, OWNABLE_KINDS, Kind, Rel
+from lineage_catalog.domain.model import AGENT_KINDS, OWNABLE_KINDS, Kind, Rel, check_name
 
 Path = Sequence[str | int]
 K = Kind
@@ -207,10 +207,21 @@ def _scalar_type(value: Any, path: Path) -> type:
     return next(t for t in _SCALARS if isinstance(value, t))
 
 
+# Properties that are display names, held to check_name (one line of visible text).
+DISPLAY_NAMES = frozenset({"name", "namespace"})
+
+
+def storable_prop(name: str, value: Any, *, path: Path) -> Any:
+    """One property as `storable` makes it; a display name must also pass check_name."""
+    if name in DISPLAY_NAMES and isinstance(value, str):
+        check_name(value, path=list(path))
+    return storable(value, path=path)
+
+
 def storable_props(props: Mapping[str, Any], *, path: Path = ()) -> dict[str, Any]:
-    """Every property checked and normalised by `storable`; None (not given) is kept."""
+    """Every property checked and normalised by `storable_prop`; None (not given) is kept."""
     return {
-        name: None if value is None else storable(value, path=[*path, name])
+        name: None if value is None else storable_prop(name, value, path=[*path, name])
         for name, value in props.items()
     }
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lineage_catalog.domain.errors import BadInputError
-from lineage_catalog.domain.model import Kind, check_key, uid
+from lineage_catalog.domain.model import Kind, check_key, check_name, uid
 from lineage_catalog.domain.rules import utc
 
 Facets = dict[str, dict[str, Any]]
@@ -255,7 +255,10 @@ def _key(value: str, *, path: list[str | int]) -> str:
 
 
 def entity_key(namespace: str, name: str, *, path: list[str | int]) -> str:
-    """The catalog key of an OpenLineage job or dataset: its namespace/name, URL-quoted."""
+    """The catalog key of an OpenLineage job or dataset: its namespace/name, URL-quoted
+    (both must be display names: no control, invisible or bidirectional characters)."""
+    check_name(namespace, path=[*path[:-1], "namespace"])
+    check_name(name, path=path)
     return _key(quote(f"{namespace}/{name}", safe=_KEY_SAFE), path=path)
 
 

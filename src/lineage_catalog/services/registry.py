@@ -11,7 +11,7 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
-from lineage_catalog.domain.rules import check_interval, check_link, storable, utc
+from lineage_catalog.domain.rules import check_interval, check_link, storable_prop, utc
 from lineage_catalog.services import audit
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -54,7 +54,7 @@ def graphql_input(name: str) -> list[str | int]:
 def checked_props(props: Mapping[str, Any]) -> dict[str, Any]:
     """Properties checked by the shared value rules, errors naming the GraphQL input field."""
     return {
-        name: None if value is None else storable(value, path=graphql_input(name))
+        name: None if value is None else storable_prop(name, value, path=graphql_input(name))
         for name, value in props.items()
     }
 
