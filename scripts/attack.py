@@ -140,7 +140,13 @@ def start_catalog(harness: Harness) -> common.Catalog:
     ).strip()
     api_port = localneo4j.free_port()
     harness.api = servers.start_api(
-        neo4j_uri=harness.neo4j_uri, port=api_port, log=harness.work / "api.log", max_page_size=500
+        neo4j_uri=harness.neo4j_uri,
+        port=api_port,
+        log=harness.work / "api.log",
+        max_page_size=500,
+        # Every other limit stays at its default; the per-principal rate is off so that the
+        # fuzzers' cases reach the handlers (tests/test_shared_service.py covers the rate).
+        limits={"rate_limit_per_s": "0"},
     )
     tokens = make_accounts(harness.api.url, admin_token)
     print(

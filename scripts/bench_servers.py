@@ -82,10 +82,19 @@ def _spawn(
     raise ServerError(f"{name} was not ready within {timeout_s:.0f}s; see {log}")
 
 
-def start_api(*, neo4j_uri: str, port: int, log: Path, max_page_size: int) -> Server:
-    """The catalog's FastAPI app under uvicorn, one worker, no access log."""
+def start_api(
+    *,
+    neo4j_uri: str,
+    port: int,
+    log: Path,
+    max_page_size: int,
+    limits: dict[str, str] | None = None,
+) -> Server:
+    """The catalog's FastAPI app under uvicorn, one worker, no access log. `limits`: settings
+    of docs/security.md's shared-service limits to change (LINEAGE_<NAME> values)."""
     env = {
         **os.environ,
+        **{f"LINEAGE_{name.upper()}": value for name, value in (limits or {}).items()},
         "LINEAGE_NEO4J_URI": neo4j_uri,
         "LINEAGE_HOST": "127.0.0.1",
         "LINEAGE_PORT": str(port),

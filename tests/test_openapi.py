@@ -41,8 +41,8 @@ ANSWERS = {
     ("GET", "/readyz"): {200, 503},
     ("GET", "/metrics"): {200},
     LOAD: {200, 207, 400, 401, 403, 413, 422, 429, 503},
-    LINEAGE: {201, 400, 401, 403, 413, 429, 503},
-    REPORT: {200, 400, 401, 403, 404, 422, 429, 503},
+    LINEAGE: {201, 400, 401, 403, 413, 429, 503, 504},
+    REPORT: {200, 400, 401, 403, 404, 422, 429, 503, 504},
 }
 BULK_TYPES = {
     "application/vnd.apache.arrow.stream",
@@ -326,7 +326,7 @@ def _parquet(rows: list[dict[str, Any]]) -> bytes:
 
 
 def test_load_answers_are_documented(
-    client: TestClient, documented: Check, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, documented: Check, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     for media, body in [
         ("application/vnd.apache.arrow.stream", _stream(FEATURES)),
@@ -352,9 +352,31 @@ def test_load_answers_are_documented(
         documented(LOAD, response)
 
     monkeypatch.setattr(ingest, "MAX_BODY_BYTES", 64)
-    response = client.post("/api/v1/load/features", content=_stream(FEATURES), headers=stream)
+    with TestClient(create_app(settings), headers=client.headers) as small:
+        response = small.post("/api/v1/load/features", content=_stream(FEATURES), headers=stream)
     assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
     documented(LOAD, response)
+
+
+def test_requests_past_their_time_answer_504_as_documented(
+    client: TestClient, documented: Check, settings: Settings
+) -> None:
+    gql(client, 'mutation { registerModel(input: {key: "oa-late"}) { key } }')
+    gql(
+        client, 'mutation { registerModelVersion(input: {model: "oa-late", version: "1"}) { key } }'
+    )
+    late = settings.model_copy(update={"request_timeout_s": 1e-6})
+    sent = _event()
+    with TestClient(create_app(late), headers=client.headers) as hurried:
+        event = hurried.post("/api/v1/lineage", json=sent)
+        report = hurried.get("/api/v1/reports/compliance/oa-late@1")
+    for route, response in [(LINEAGE, event), (REPORT, report)]:
+        assert response.status_code == 504, response.text
+        assert response.json()["code"] == "TIMEOUT"
+        documented(route, response)
+    run = gql(client, "query($k: String!) { run(key: $k) { key } }", k=sent["run"]["runId"])
+    assert run["run"] is None, "nothing was written"
 
 
 def test_report_and_health_answers_are_documented(client: TestClient, documented: Check) -> None:

@@ -89,10 +89,13 @@ FIELD_ARGS: dict[tuple[str, str], dict[str, str]] = {
     ("Query", "job"): {"key": '"leak-job"'},
     ("Query", "deployment"): {"key": '"prod/leak"'},
     ("Query", "prediction"): {"key": '"leak-p"'},
-    ("Query", "predictionTrace"): {"key": '"leak-p"'},
+    # A depth the seed needs, not the default 20: the walk's queries nest deep, and each
+    # level of a traversal is priced at 100 items (docs/security.md, "Cost").
+    ("Query", "predictionTrace"): {"key": '"leak-p"', "depth": "3"},
     ("Query", "evaluation"): {"key": '"leak-eval"'},
     ("Query", "lineage"): {"id": f'"{MV}"', "direction": "BOTH"},
-    ("Query", "classificationsUpstream"): {"id": f'"{MV}"'},
+    ("Query", "classificationsUpstream"): {"id": f'"{MV}"', "depth": "3"},
+    ("Query", "impact"): {"datasetVersion": '"leak-ds@1"', "depth": "3"},
     ("Query", "exploreNeighbours"): {"id": f'"{MV}"', "direction": "UPSTREAM"},
     ("Query", "search"): {"text": '"leak"'},
     ("Query", "auditTrail"): {"target": f'["{DV}"]'},

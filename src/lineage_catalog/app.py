@@ -7,14 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 
 from lineage_catalog.api.auth import RefusedError, caller, refused_response
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.router import CatalogRouter
 from lineage_catalog.api.graphql.schema import build_schema
+from lineage_catalog.api.limits import BodyLimitMiddleware, RateLimiter
 from lineage_catalog.api.rest import health, ingest, openlineage, reports
 from lineage_catalog.api.rest.middleware import RequestIdMiddleware
 from lineage_catalog.api.web import add_pages
+from lineage_catalog.domain.errors import RateLimitedError
 from lineage_catalog.metrics import Metrics
 from lineage_catalog.settings import Settings, get_settings
 from lineage_catalog.store.graph import Graph, open_driver
@@ -51,13 +54,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await driver.close()
 
-    app = FastAPI(title="lineage-catalog", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN; /openapi.json is
+    # served, and the catalog's own pages are GraphiQL and the explorer (api/web.py).
+    app = FastAPI(
+        title="lineage-catalog", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.metrics = metrics
+    if settings.rate_limit_per_s > 0:
+        app.state.rate_limiter = RateLimiter(
+            rate=settings.rate_limit_per_s, burst=settings.rate_limit_burst
+        )
 
     async def context_getter(request: Request) -> Context:
         graph: Graph = request.app.state.graph
         principal, auth_error = await caller(request, graph=graph, settings=settings)
+        if isinstance(auth_error, RateLimitedError):
+            raise RefusedError(auth_error)  # 429 with Retry-After, before any GraphQL work
         return Context(
             graph=graph,
             settings=settings,
@@ -80,5 +93,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
 
     app.add_exception_handler(RefusedError, refused_response)
+    body_limits = {
+        "/graphql": settings.max_graphql_body_bytes,
+        "/api/v1/lineage": openlineage.MAX_EVENT_BYTES,
+        "/api/v1/load": ingest.MAX_BODY_BYTES,
+    }
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits)
+    if settings.cors_origins:
+        # Closed unless origins are configured: then only those, with the token header.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

@@ -40,6 +40,26 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1)
     max_search_results: int = Field(default=100, ge=1)
 
+    # Protection for a shared service (docs/security.md).
+    # Every GraphQL request has this long, in all; each Cypher transaction it opens gets the
+    # time that is left as its Neo4j transaction timeout, so the server cancels it.
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    # What one GraphQL request may cost (docs/security.md, "Cost"): each field counts once
+    # for every item of the lists around it; a traversal stands for 100 items per level.
+    max_query_cost: int = Field(default=500_000, ge=1)
+    # Requests per second each principal (or, before sign-in, each client address) may
+    # make, on average, with bursts up to rate_limit_burst; 0 switches the limit off.
+    # The buckets live in each worker process.
+    rate_limit_per_s: float = Field(default=200.0, ge=0)
+    rate_limit_burst: int = Field(default=400, ge=1)
+    # Biggest GraphQL request body, in bytes (bulk files and OpenLineage have their own).
+    max_graphql_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Schema introspection (__schema, __type) answers; switch off in production if the
+    # schema is not for every caller to read (GraphiQL needs it).
+    introspection: bool = True
+    # Origins a browser may call the API from (CORS); none by default.
+    cors_origins: list[str] = Field(default_factory=list)
+
     # The local Neo4j started from Maven artifacts (scripts/, tests, CI).
     local_neo4j_port: int = Field(default=7687, ge=1, le=65535)
     local_neo4j_dir: str = ".local/neo4j"

@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
+from lineage_catalog.api.limits import RateLimiter
+from lineage_catalog.api.rest.errors import error_response
 from lineage_catalog.auth.policy import require
 from lineage_catalog.auth.tokens import bearer
 from lineage_catalog.domain.auth import ANONYMOUS, Actor, Interface, Principal, Role
 from lineage_catalog.domain.errors import (
     CatalogError,
-    ForbiddenError,
     GraphUnavailableError,
+    RateLimitedError,
     UnauthenticatedError,
 )
 from lineage_catalog.services.accounts import authenticate
@@ -26,19 +28,32 @@ async def caller(
 ) -> tuple[Principal | None, CatalogError | None]:
     """The principal behind the request's bearer token, or None and the reason."""
     if not settings.auth_enabled:
-        return ANONYMOUS, None
+        return ANONYMOUS, _rate_limited(request, "anonymous")
     token = bearer(request.headers.get("authorization"))
     if token is None:
-        return None, UnauthenticatedError(
+        return None, _rate_limited(request, None) or UnauthenticatedError(
             "a valid API token is required: Authorization: Bearer <token>"
         )
     try:
-        return await authenticate(graph, token=token), None
+        principal = await authenticate(graph, token=token)
     except (UnauthenticatedError, GraphUnavailableError) as e:
-        return None, e
+        return None, _rate_limited(request, None) or e
+    error = _rate_limited(request, principal.uid)
+    return (None, error) if error else (principal, None)
 
 
-_STATUS = {UnauthenticatedError: 401, ForbiddenError: 403, GraphUnavailableError: 503}
+def _rate_limited(request: Request, principal_id: str | None) -> RateLimitedError | None:
+    """The refusal when this request exceeds its principal's rate (before sign-in, its
+    client address's), else None."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        return None
+    client = request.client.host if request.client else "unknown"
+    try:
+        limiter.take(f"principal:{principal_id}" if principal_id else f"address:{client}")
+    except RateLimitedError as e:
+        return e
+    return None
 
 
 class RefusedError(Exception):
@@ -49,14 +64,10 @@ class RefusedError(Exception):
         self.error = error
 
 
-def refused_response(_: Request, exc: Exception) -> JSONResponse:
-    """401, 403 or 503 with the error and its code."""
+def refused_response(request: Request, exc: Exception) -> JSONResponse:
+    """401, 403, 429 or 503 with the error and its code; on /graphql as a GraphQL answer."""
     assert isinstance(exc, RefusedError)
-    status = _STATUS.get(type(exc.error), 400)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        {"error": str(exc.error), "code": exc.error.code}, status_code=status, headers=headers
-    )
+    return error_response(exc.error, graphql=request.url.path.startswith("/graphql"))
 
 
 def rest_principal(role: Role) -> object:

@@ -54,3 +54,26 @@ class ConflictError(CatalogError):
     """The change is not allowed in the current state (a stage rule, four eyes, a KPI)."""
 
     code = "FAILED_PRECONDITION"
+
+
+class RateLimitedError(CatalogError):
+    """The caller sent more requests than its rate allows; it may retry after `retry_after_s`."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.extensions["retryAfterSeconds"] = round(retry_after_s, 3)
+
+
+class RequestTimeoutError(CatalogError):
+    """The request ran out of its time; the database cancelled what it was running."""
+
+    code = "TIMEOUT"
+
+
+class PayloadTooLargeError(CatalogError):
+    """A request body (or what it inflates to) larger than its route accepts."""
+
+    code = "PAYLOAD_TOO_LARGE"

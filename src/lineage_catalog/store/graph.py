@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -16,10 +17,16 @@ from neo4j import (
     AsyncGraphDatabase,
     AsyncManagedTransaction,
     AsyncSession,
+    Query,
+    unit_of_work,
 )
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from lineage_catalog.domain.errors import BadInputError, GraphUnavailableError
+from lineage_catalog.domain.errors import (
+    BadInputError,
+    GraphUnavailableError,
+    RequestTimeoutError,
+)
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.files import query_text
 
@@ -36,6 +43,56 @@ class StatementCounter:
 
 
 current_counter: ContextVar[StatementCounter | None] = ContextVar("statement_counter", default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When the current request must be done, and the budget it was given."""
+
+    at: float  # time.monotonic()
+    budget_s: float
+
+    def left(self) -> float:
+        """Seconds left, or RequestTimeoutError when none are."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise RequestTimeoutError(self._message())
+        return left
+
+    def _message(self) -> str:
+        return f"the request took longer than its {self.budget_s:g} s and was stopped"
+
+
+current_deadline: ContextVar[Deadline | None] = ContextVar("request_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Within this block every transaction gets the time left as its Neo4j transaction
+    timeout, so the server cancels a statement that would outlive the request."""
+    limit = Deadline(at=time.monotonic() + seconds, budget_s=seconds)
+    token = current_deadline.set(limit)
+    try:
+        yield limit
+    finally:
+        current_deadline.reset(token)
+
+
+def _time_left() -> float | None:
+    limit = current_deadline.get()
+    return limit.left() if limit is not None else None
+
+
+def _timed_out(error: Neo4jError) -> bool:
+    return "TransactionTimedOut" in (error.code or "")
+
+
+def _timeout_error(error: Neo4jError) -> RequestTimeoutError:
+    limit = current_deadline.get()
+    budget = f"its {limit.budget_s:g} s" if limit else "its time"
+    return RequestTimeoutError(
+        f"the request took longer than {budget}; the database cancelled the statement"
+    )
 
 
 def open_driver(settings: Settings) -> AsyncDriver:
@@ -103,6 +160,8 @@ class Graph:
                 ) as session:
                     return await self._run(session, name, params)
             except (Neo4jError, DriverError, OSError) as e:
+                if isinstance(e, Neo4jError) and _timed_out(e):
+                    raise _timeout_error(e) from e
                 if not isinstance(e, OSError) and not e.is_retryable():
                     raise
                 deadline = deadline or time.monotonic() + self._retry_time_s
@@ -156,11 +215,17 @@ class Graph:
     async def _write_transaction(
         self, *, work: Callable[[AsyncManagedTransaction], Awaitable[T]]
     ) -> T:
+        left = _time_left()
+        unit = unit_of_work(timeout=left)(work) if left is not None else work
         try:
             async with self.driver.session(database=self.database) as session:
-                return await session.execute_write(work)
+                return await session.execute_write(unit)
         except (ServiceUnavailable, SessionExpired, OSError) as e:
             raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
+        except Neo4jError as e:
+            if _timed_out(e):
+                raise _timeout_error(e) from e
+            raise
 
     async def _run(
         self, tx: AsyncManagedTransaction | AsyncSession, name: str, params: dict[str, Any]
@@ -170,8 +235,13 @@ class Graph:
             counter.count += 1
             counter.names.append(name)
         started = time.perf_counter()
+        text = query_text(name)
+        left = _time_left()  # nothing is sent once the request's time is up
+        statement: Any = text
+        if isinstance(tx, AsyncSession) and left is not None:
+            statement = Query(text, timeout=left)
         try:
-            result = await tx.run(query_text(name), params)
+            result = await tx.run(statement, params)
         except UnicodeEncodeError as e:
             # Text Bolt cannot carry (a lone surrogate) that no rule caught by its field
             # first, e.g. a search term: the caller's text, never an unexpected error.

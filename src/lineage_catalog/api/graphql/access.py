@@ -83,7 +83,7 @@ class AccessControl(SchemaExtension):
                 for d in ctx.graphql_document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            fields = set(_root_fields(operation.selection_set, fragments))
+            fields = set(_root_fields(operation.selection_set, fragments, set()))
             # Introspection alone (GraphiQL loading the schema) needs no token.
             if fields - {"__schema", "__type", "__typename"}:
                 context = ctx.context
@@ -96,12 +96,17 @@ class AccessControl(SchemaExtension):
 
 
 def _root_fields(
-    selection_set: SelectionSetNode, fragments: dict[str, SelectionSetNode]
+    selection_set: SelectionSetNode, fragments: dict[str, SelectionSetNode], seen: set[str]
 ) -> Iterator[str]:
+    """The root fields selected, each fragment read once however often it is spread (a
+    document of fragments spreading others twice would otherwise take exponential time)."""
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             yield selection.name.value
         elif isinstance(selection, InlineFragmentNode):
-            yield from _root_fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            yield from _root_fields(fragments[selection.name.value], fragments)
+            yield from _root_fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in seen:
+                seen.add(name)
+                yield from _root_fields(fragments[name], fragments, seen)

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from lineage_catalog.api.graphql.analytics import Direction
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.cost import ANSWER_ITEMS
 from lineage_catalog.api.graphql.pagination import decode_cursor, encode_cursor
 from lineage_catalog.api.graphql.queries import GqlKind
 from lineage_catalog.api.graphql.types import CatalogNode, to_type
@@ -95,6 +96,12 @@ class ExploreGraph:
     as_of: datetime | None = strawberry.field(description="The time the answer is for (null: now).")
 
 
+def _explore_items(*, first: int, depth: int) -> int:
+    """At most how many nodes an explore answer holds: `first` per node and level, within
+    the node cap (what api/graphql/cost.py prices a request by)."""
+    return min(explore.MAX_NODES, first * depth)
+
+
 def _checked(value: int | None, *, default: int, limit: int, name: str) -> int:
     chosen = default if value is None else value
     if not 1 <= chosen <= limit:
@@ -174,7 +181,8 @@ class ExploreQuery:
         f"neighbours per node and hop (<= {explore.MAX_PER_NODE}), "
         f"{explore.MAX_NODES} nodes in all; each node with its neighbour counts and the "
         "classifications it inherits. With asOf: the lineage, serving and predictions of "
-        "that moment."
+        "that moment.",
+        metadata={ANSWER_ITEMS: _explore_items},
     )
     async def explore(
         self,

@@ -120,12 +120,15 @@ def _argument_path(document: DocumentNode, target: Node) -> list[str | int] | No
 
 
 class CodedMaskErrors(MaskErrors):
-    """Unexpected errors masked as "Unexpected error.", with the code INTERNAL_SERVER_ERROR."""
+    """Unexpected errors masked as "Unexpected error.", with the code INTERNAL_SERVER_ERROR
+    and the request id, which the server's ERROR log line carries too."""
 
     def __init__(self, should_mask_error: Callable[[GraphQLError], bool]) -> None:
         super().__init__(should_mask_error=should_mask_error, error_message="Unexpected error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        # The id under which the error and its stack trace are logged (schema.process_errors).
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
         return masked

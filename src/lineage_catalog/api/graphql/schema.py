@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.cost import RequestLimits
 from lineage_catalog.api.graphql.explore import ExploreQuery
 from lineage_catalog.api.graphql.extensions import (
     CodedMaskErrors,
@@ -35,11 +35,13 @@ from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
 from lineage_catalog.api.graphql.queries import Query as CatalogQuery
 from lineage_catalog.api.graphql.report import ReportQuery
 from lineage_catalog.api.graphql.scalars import UtcDateTime
+from lineage_catalog.api.graphql.shape import shape_rule
 from lineage_catalog.api.graphql.types import ALL_NODE_TYPES
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import catalog
 
 MAX_TOKENS = 5000
+log = logging.getLogger("lineage_catalog.graphql")
 MAX_ALIASES = 30
 
 
@@ -86,16 +88,33 @@ class CatalogSchema(strawberry.Schema):
         code_errors(errors, execution_context.graphql_document if execution_context else None)
         super()._process_errors(errors, execution_context)
 
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """A caller's mistake is logged at INFO, in one line; an unexpected error at ERROR
+        with its stack trace and the request id the caller gets in `extensions`."""
+        context = execution_context.context if execution_context else None
+        request_id = getattr(context, "request_id", None)
+        operation = (execution_context.operation_name if execution_context else None) or "-"
+        for error in errors:
+            if should_mask(error):
+                log.error(
+                    "unexpected error in GraphQL operation %s (request %s): %s",
+                    operation, request_id, error.message, exc_info=error.original_error,
+                )  # fmt: skip
+            else:
+                code = (error.extensions or {}).get("code", "-")
+                log.info("GraphQL %s in operation %s (request %s): %s",
+                         code, operation, request_id, error.message)  # fmt: skip
+
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its guards: depth, token and alias limits, caches, error masking."""
-    # The depth and alias rules are built once here, not per request as QueryDepthLimiter and
-    # MaxAliasesLimiter do: ValidationCache keys on the rule classes, so a new class on every
-    # request meant every document was validated again.
-    rules: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth, None, None),
-        alias_rule(MAX_ALIASES),
-    ]
+    # The shape rule is built once here, not per request: ValidationCache keys on the rule
+    # classes, so a new class on every request would validate every document again.
+    rules: list[type[ASTValidationRule]] = [shape_rule(settings.max_query_depth, MAX_ALIASES)]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     return CatalogSchema(
         query=Query,
         mutation=Mutation,
@@ -103,6 +122,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(scalar_map={datetime: UtcDateTime}),
         extensions=[
             OperationObserver,
+            RequestLimits,
             AccessControl,
             partial(AddValidationRules, rules),
             partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),

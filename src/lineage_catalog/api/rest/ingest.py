@@ -10,10 +10,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from lineage_catalog.api.auth import Writer, actor_of
+from lineage_catalog.api.rest.errors import error_response
 from lineage_catalog.api.rest.health import GraphDep
 from lineage_catalog.api.rest.openapi import BULK_BODY, TOKEN, Error, LoadAnswer, token_refusals
 from lineage_catalog.domain.auth import Interface
-from lineage_catalog.domain.errors import CatalogError, GraphUnavailableError
+from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services.bulk_load import load
 
@@ -31,7 +32,10 @@ MAX_REJECTS_SHOWN = 1000
     responses={
         207: {"model": LoadAnswer, "description": "Some rows were rejected; the rest landed."},
         400: {"model": Error, "description": "The body is not Parquet or Arrow IPC."},
-        413: {"model": Error, "description": "The body is larger than 512 MiB."},
+        413: {
+            "model": Error,
+            "description": "The body is larger than 512 MiB (PAYLOAD_TOO_LARGE): split it.",
+        },
         **token_refusals("writer"),
     },
     openapi_extra=BULK_BODY,
@@ -51,20 +55,16 @@ async def load_arrow(
 ) -> JSONResponse:
     """Load the body's rows (writer role; ownership and classification rows need approver,
     serving history admin, each a reason); 200 when all landed, 207 with the rejects."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return JSONResponse({"error": "body larger than 512 MiB: split it"}, status_code=413)
+    body = await request.body()  # at most MAX_BODY_BYTES: BodyLimitMiddleware
     actor = actor_of(request, caller, Interface.BULK)
     try:
         report = await load(
             graph, source=io.BytesIO(body), kind=kind, actor=actor, reason=reason,
             roles=caller.roles,
         )  # fmt: skip
-    except GraphUnavailableError as e:
-        # The database went away mid-load: whole batches landed, re-running is safe.
-        return JSONResponse({"error": str(e)}, status_code=503)
     except CatalogError as e:
-        return JSONResponse({"error": str(e), "code": e.code}, status_code=400)
+        # 503 when the database went away mid-load: whole batches landed, re-running is safe.
+        return error_response(e)
     rejects = [
         {"row": r.row, "field": r.field, "code": r.code, "reason": r.reason}
         for r in report.rejects[:MAX_REJECTS_SHOWN]

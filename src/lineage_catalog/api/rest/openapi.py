@@ -135,6 +135,15 @@ def token_refusals(role: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
+TIMED_OUT: dict[int | str, dict[str, Any]] = {
+    504: {
+        "model": Error,
+        "description": "The request ran out of its time (settings.request_timeout_s); the "
+        "database cancelled what it ran, so nothing was written (TIMEOUT).",
+    }
+}
+
+
 # Every content type is read alike: the format is told by the body's first bytes.
 BULK_MEDIA_TYPES = (
     "application/vnd.apache.arrow.stream",

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from lineage_catalog.api.auth import Writer, actor_of
+from lineage_catalog.api.rest.errors import error_response
 from lineage_catalog.api.rest.health import GraphDep
 from lineage_catalog.api.rest.openapi import (
     RUN_EVENT_BODY,
+    TIMED_OUT,
     TOKEN,
     Error,
     EventRecorded,
@@ -18,9 +20,10 @@ from lineage_catalog.api.rest.openapi import (
     token_refusals,
 )
 from lineage_catalog.domain.auth import Interface
-from lineage_catalog.domain.errors import BadInputError, GraphUnavailableError
+from lineage_catalog.domain.errors import BadInputError, CatalogError, PayloadTooLargeError
 from lineage_catalog.ingest.openlineage import parse_run_event, plan_event
 from lineage_catalog.services.openlineage import record_run_event
+from lineage_catalog.store.graph import deadline
 
 router = APIRouter()
 MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -37,11 +40,15 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
         400: {
             "model": FieldError,
             "description": "Not JSON, not a valid RunEvent, a known facet of the wrong shape, "
-            "a name too long for a key, not gzip, or inflated beyond 16 MiB; nothing is "
-            "written.",
+            "a name too long for a key, or not gzip; nothing is written.",
         },
-        413: {"model": Error, "description": "The body is larger than 16 MiB."},
+        413: {
+            "model": Error,
+            "description": "The body, or what a gzip body inflates to, is larger than 16 MiB "
+            "(PAYLOAD_TOO_LARGE).",
+        },
         **token_refusals("writer"),
+        **TIMED_OUT,
     },
     openapi_extra=RUN_EVENT_BODY,
 )
@@ -52,12 +59,10 @@ async def post_lineage_event(request: Request, graph: GraphDep, caller: Writer) 
     try:
         body = _event_body(await request.body(), request.headers.get("content-encoding"))
         plan = plan_event(parse_run_event(body))
-        recorded = await record_run_event(graph, plan=plan, actor=actor)
-    except GraphUnavailableError as e:
-        return JSONResponse({"error": str(e)}, status_code=503)
-    except BadInputError as e:
-        field = ".".join(str(p) for p in e.path)
-        return JSONResponse({"error": str(e), "field": field, "code": e.code}, status_code=400)
+        with deadline(request.app.state.settings.request_timeout_s):
+            recorded = await record_run_event(graph, plan=plan, actor=actor)
+    except CatalogError as e:
+        return error_response(e)
     return JSONResponse(
         {"run": recorded.run, "job": recorded.job, "status": recorded.status,
          "inputs": recorded.inputs, "outputs": recorded.outputs},
@@ -75,5 +80,5 @@ def _event_body(raw: bytes, encoding: str | None) -> bytes:
         except zlib.error as e:
             raise BadInputError(f"body is not valid gzip: {e}", path=["body"]) from e
     if len(raw) > MAX_EVENT_BYTES:
-        raise BadInputError("event larger than 16 MiB", path=["body"])
+        raise PayloadTooLargeError("event larger than 16 MiB")
     return raw

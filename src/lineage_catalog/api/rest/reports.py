@@ -6,13 +6,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from lineage_catalog.api.auth import rest_principal
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.rest.openapi import TOKEN, Error, token_refusals
+from lineage_catalog.api.rest.errors import error_response
+from lineage_catalog.api.rest.openapi import TIMED_OUT, TOKEN, Error, token_refusals
 from lineage_catalog.domain.auth import Principal, Role
-from lineage_catalog.domain.errors import CatalogError, NotFoundError
+from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.reporting import MEDIA_TYPES, render, report_data
 
 router = APIRouter()
@@ -41,6 +42,7 @@ class ReportFormat(StrEnum):
         400: {"model": Error, "description": "The report's query refused its input."},
         404: {"model": Error, "description": "No such model version (NOT_FOUND)."},
         **token_refusals("reader"),
+        **TIMED_OUT,
     },
 )
 async def compliance_report(
@@ -55,9 +57,6 @@ async def compliance_report(
                       request_id=request.state.request_id, principal=caller)  # fmt: skip
     try:
         data = await report_data(state.schema, context=context, model_version=model_version)
-    except NotFoundError as e:
-        return JSONResponse({"error": str(e), "code": e.code}, status_code=404)
     except CatalogError as e:
-        status = 503 if e.code == "UNAVAILABLE" else 400
-        return JSONResponse({"error": str(e), "code": e.code}, status_code=status)
+        return error_response(e)
     return Response(render(data, format.value), media_type=MEDIA_TYPES[format.value])
