@@ -17,7 +17,7 @@ from lineage_catalog.api.graphql.pagination import (
     encode_cursor,
     page_size,
 )
-from lineage_catalog.api.graphql.queries import GqlKind
+from lineage_catalog.api.graphql.queries import GqlKind, LineageEdge
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
     DatasetVersion,
@@ -73,17 +73,10 @@ class Direction(Enum):
     BOTH = "both"
 
 
-@strawberry.type
-class LineageEdgeOut:
-    type: str
-    source: strawberry.ID
-    target: strawberry.ID
-
-
 @strawberry.type(description="A page of a lineage subgraph, ready for a graph view.")
 class LineageGraph:
     nodes: list[CatalogNode]
-    edges: list[LineageEdgeOut] = strawberry.field(
+    edges: list[LineageEdge] = strawberry.field(
         description="Lineage edges whose both ends are the start or on this page."
     )
     total_nodes: int
@@ -130,7 +123,7 @@ class AnalyticsQuery:
         page = nodes[:size]
         on_page = {n.uid for n in page} | {id}
         edges = [
-            LineageEdgeOut(
+            LineageEdge(
                 type=e.type.value, source=strawberry.ID(e.source), target=strawberry.ID(e.target)
             )
             for e in found.edges

@@ -113,11 +113,17 @@ async def _by_key(info: Info[Context, None], kind: Kind, key: str) -> Any:
     return to_type(record) if record else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="One lineage relationship between two nodes, as stored: the edge of a "
+    "prediction trace (Q1) and of the `lineage` subgraph."
+)
 class LineageEdge:
-    type: str
-    source: strawberry.ID
-    target: strawberry.ID
+    type: str = strawberry.field(
+        description="The relationship: USED (run -> entity version it read), GENERATED "
+        "(run -> entity version it wrote) or EXECUTED (run -> code commit it ran)."
+    )
+    source: strawberry.ID = strawberry.field(description="Id of the node the edge starts at.")
+    target: strawberry.ID = strawberry.field(description="Id of the node the edge points to.")
 
 
 @strawberry.type(
