@@ -87,6 +87,22 @@ async def trail(
     return [_event(row["event"]) for row in rows]
 
 
+async def trail_count(
+    graph: Graph,
+    *,
+    targets: list[str] | None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    """How many events match the filters of `trail`, on every page."""
+    (row,) = await graph.read(
+        "audit/trail_count", target=targets, actor=actor, action=action, since=since, until=until
+    )
+    return int(row["total"])
+
+
 async def log_access(graph: Graph, *, reads: list[dict[str, Any]]) -> None:
     """Write restricted reads to the access log, in one transaction."""
 

@@ -142,6 +142,12 @@ async def unowned(
     return found[:limit], len(found) > limit
 
 
+async def unowned_count(graph: Graph, *, kinds: Sequence[Kind], at: datetime) -> int:
+    """How many things `unowned` finds on every page."""
+    (row,) = await graph.read("questions/unowned_count", kinds=[k.value for k in kinds], at=at)
+    return int(row["total"])
+
+
 async def production_view(graph: Graph, *, at: datetime) -> list[NodeRecord]:
     """Deployments serving something at `at`."""
     return [to_node(r) for r in await graph.read("questions/production_view", at=at)]

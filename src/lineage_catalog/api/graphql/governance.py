@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Any, cast
@@ -11,7 +12,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.pagination import Connection, connection, decode_cursor, page_size
+from lineage_catalog.api.graphql.pagination import (
+    Connection,
+    connection,
+    decode_cursor,
+    page_size,
+    selects,
+)
 from lineage_catalog.api.graphql.types import Classification, may_read
 from lineage_catalog.auth.policy import restricted_props
 from lineage_catalog.domain.audit import AuditEvent as AuditRecord
@@ -189,18 +196,24 @@ class GovernanceQuery:
         cursor = decode_cursor(after)
         if cursor and not cursor.isdigit():
             raise BadInputError("malformed cursor", path=["after"])
-        found = await audit_store.trail(
-            info.context.graph,
-            targets=[str(t) for t in target] if target else None,
-            actor=actor,
-            action=action,
-            since=since,
-            until=until,
-            before=int(cursor) if cursor else None,
-            limit=size + 1,
+        filters: dict[str, Any] = {
+            "targets": [str(t) for t in target] if target else None,
+            "actor": actor,
+            "action": action,
+            "since": since,
+            "until": until,
+        }
+        graph = info.context.graph
+        page = audit_store.trail(
+            graph, before=int(cursor) if cursor else None, limit=size + 1, **filters
         )
+        total: int | None = None
+        if selects(info, "totalCount"):  # the count alongside the page, not after it
+            found, total = await asyncio.gather(page, audit_store.trail_count(graph, **filters))
+        else:
+            found = await page
         items = [(str(e.seq), AuditEvent.from_record(e)) for e in found[:size]]
-        return connection(items, has_next=len(found) > size)
+        return connection(items, has_next=len(found) > size, after=cursor, total=total)
 
     @strawberry.field(description="Reads of restricted fields, newest first (admin).")
     async def access_log(

@@ -16,23 +16,49 @@ from lineage_catalog.settings import Settings
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page sits in its connection (Relay). Paging is forward only: ask "
+    "for the next page with `first` and `after: endCursor`."
+)
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="True when more items follow this page: pass endCursor as `after`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when items come before this page, i.e. it was asked for with "
+        "`after` (the item that cursor names, at least, precedes it); false on a first page."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to pass as `after` for the next "
+        "page; null when the page is empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a connection with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="An opaque position: pass it as `after` to get the items that follow."
+    )
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of results in stable order; pass endCursor as `after`.")
+@strawberry.type(
+    description="A page of results in stable order (Relay connection); pass "
+    "pageInfo.endCursor as `after` for the next page."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int | None
+    edges: list[Edge[T]] = strawberry.field(
+        description="The page's items in order, each with its cursor; at most `first`."
+    )
+    page_info: PageInfo = strawberry.field(description="Whether pages come before or after.")
+    total_count: int | None = strawberry.field(
+        description="How many items match the filters in all pages (not only this one, and "
+        "regardless of `after`). Counted only when selected: one extra statement, sent "
+        "alongside the page's."
+    )
 
 
 def encode_cursor(key: str) -> str:
@@ -67,13 +93,21 @@ def checked_depth(settings: Settings, depth: int | None) -> int:
 
 
 def connection(
-    items: list[tuple[str, T]], *, has_next: bool, total: int | None = None
+    items: list[tuple[str, T]], *, has_next: bool, after: str, total: int | None = None
 ) -> Connection[T]:
-    """A connection from (cursor key, node) pairs."""
+    """A connection from (cursor key, node) pairs of the page that follows the key `after`
+    ('' for the first page)."""
     edges = [Edge(cursor=encode_cursor(key), node=node) for key, node in items]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=has_next,
+            # A cursor is the server's own and names an item of the connection: a page asked
+            # for after one has at least that item before it.
+            has_previous_page=bool(after),
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
         total_count=total,
     )
 

@@ -337,10 +337,11 @@ class Query:
         run_kind: str | None = None,
     ) -> Connection[CatalogNode]:
         equals = {k: v for k, v in (("stage", stage), ("run_kind", run_kind)) if v is not None}
+        after_key = decode_cursor(after)
         page = await nodes.page_by_kind(
             info.context.graph,
             kind=Kind(kind),
-            after=decode_cursor(after),
+            after=after_key,
             limit=page_size(first, info.context.settings),
             equals=equals,
             tag=tag,
@@ -349,7 +350,10 @@ class Query:
             count=selects(info, "totalCount"),
         )
         return connection(
-            [(n.key, to_type(n)) for n in page.nodes], has_next=page.has_next, total=page.total
+            [(n.key, to_type(n)) for n in page.nodes],
+            has_next=page.has_next,
+            after=after_key,
+            total=page.total,
         )
 
     @strawberry.field(
@@ -406,14 +410,27 @@ class Query:
         as_of: datetime | None = None,
     ) -> Connection[CatalogNode]:
         chosen = [Kind(k) for k in kinds] if kinds else UNOWNED_DEFAULT
-        found, more = await questions.unowned(
+        graph, at, after_key = (
             info.context.graph,
-            kinds=chosen,
-            after=decode_cursor(after),
-            limit=page_size(first, info.context.settings),
-            at=as_of or info.context.loaders.at,
+            as_of or info.context.loaders.at,
+            decode_cursor(after),
         )
-        return connection([(n.uid, to_type(n)) for n in found], has_next=more)
+        page = questions.unowned(
+            graph,
+            kinds=chosen,
+            after=after_key,
+            limit=page_size(first, info.context.settings),
+            at=at,
+        )
+        total: int | None = None
+        if selects(info, "totalCount"):  # the count alongside the page, not after it
+            (found, more), total = await asyncio.gather(
+                page, questions.unowned_count(graph, kinds=chosen, at=at)
+            )
+        else:
+            found, more = await page
+        items = [(n.uid, to_type(n)) for n in found]
+        return connection(items, has_next=more, after=after_key, total=total)
 
     @strawberry.field(description="Q9: deployments serving now; see `serving` on each.")
     async def production_view(self, info: Info[Context, None]) -> list[Deployment]:
