@@ -179,6 +179,20 @@ def test_a_document_of_nested_fragments_is_measured_not_expanded(app_with: Any) 
     body = post(client, "query { ...F0 } " + " ".join(fragments))
     assert time.monotonic() - started < 5
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY", body
+    # Depth and aliases are counted through fragments too, each fragment measured once.
+    deep = ['fragment D0 on Query { dataset(key: "x") { ...D1 } }']
+    deep += [f"fragment D{i} on Dataset {{ versions {{ dataset {{ ...D{i + 1} }} }} }}"
+             for i in range(1, 10)]  # fmt: skip
+    deep.append("fragment D10 on Dataset { key }")
+    body = post(client, "query { ...D0 } " + " ".join(deep))
+    assert "maximum depth is 15" in body["errors"][0]["message"], body
+    aliased = [f"fragment A{i} on Query {{ a{i}: catalogStats {{ datasets }} "
+               f"...A{i + 1} ...A{i + 1} }}" for i in range(40)]  # fmt: skip
+    aliased.append("fragment A40 on Query { catalogStats { datasets } }")
+    started = time.monotonic()
+    body = post(client, "query { ...A0 } " + " ".join(aliased))
+    assert time.monotonic() - started < 5
+    assert "aliases found" in body["errors"][0]["message"], body
 
 
 def test_the_cost_limit_is_a_setting(app_with: Any) -> None:

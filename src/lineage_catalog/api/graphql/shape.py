@@ -83,12 +83,11 @@ def shape_rule(max_depth: int, max_aliases: int) -> type[ASTValidationRule]:
             self, node: OperationDefinitionNode, *_args: Any
         ) -> VisitorAction:
             depth, aliases = self._measure.of(node.selection_set)
-            name = node.name.value if node.name else "anonymous"
+            name = f"operation '{node.name.value}'" if node.name else "the operation"
             if depth > max_depth:
                 self.report_error(
                     GraphQLError(
-                        f"operation '{name}' nests {depth} levels deep, more than the "
-                        f"{max_depth} allowed",
+                        f"{name} nests {depth} levels deep: the maximum depth is {max_depth}",
                         node,
                     )
                 )
