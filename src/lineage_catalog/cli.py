@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import logging.config
 import os
 import sys
 import uuid
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage_catalog import localneo4j
+from lineage_catalog.logs import logging_config
 from lineage_catalog.settings import Settings, get_settings
 
 
@@ -22,10 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `lineage` command."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    logging.config.dictConfig(logging_config(settings))
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
-        return handler(args, get_settings())
+        return handler(args, settings)
     except localneo4j.LocalNeo4jError as e:
         print(f"lineage: {e}", file=sys.stderr)
         return 1
@@ -129,7 +132,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers,
-        log_level="info",
+        # Every worker logs as the settings say; the request lines are the catalog's own.
+        log_config=logging_config(settings),
+        access_log=False,
     )
     return 0
 

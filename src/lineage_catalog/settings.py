@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     introspection: bool = True
     # Origins a browser may call the API from (CORS); none by default.
     cors_origins: list[str] = Field(default_factory=list)
+
+    # Logs (docs/security.md, "Logs"): `text` for people, `json` (one object per line) for
+    # a log pipeline; the level of the catalog's loggers.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # The local Neo4j started from Maven artifacts (scripts/, tests, CI).
     local_neo4j_port: int = Field(default=7687, ge=1, le=65535)

@@ -18,6 +18,7 @@ from lineage_catalog.domain.errors import (
     RateLimitedError,
     UnauthenticatedError,
 )
+from lineage_catalog.logs import add_request_fields
 from lineage_catalog.services.accounts import authenticate
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph
@@ -38,6 +39,7 @@ async def caller(
         principal = await authenticate(graph, token=token)
     except (UnauthenticatedError, GraphUnavailableError) as e:
         return None, _rate_limited(request, None) or e
+    add_request_fields(principal=principal.uid)
     error = _rate_limited(request, principal.uid)
     return (None, error) if error else (principal, None)
 

@@ -20,6 +20,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from lineage_catalog.domain.errors import CatalogError
+from lineage_catalog.logs import add_request_fields
 from lineage_catalog.store.graph import StatementCounter, current_counter
 
 
@@ -42,6 +43,10 @@ class OperationObserver(SchemaExtension):
             current_counter.reset(token)
             ctx = self.execution_context
             name = ctx.operation_name or "anonymous"
+            failed = ctx.result.errors if ctx.result is not None else None
+            codes = sorted({str((e.extensions or {}).get("code", "ERROR")) for e in failed or ()})
+            add_request_fields(operation=name, outcome=",".join(codes) or "ok",
+                               statements=counter.count)  # fmt: skip
             metrics = getattr(ctx.context, "metrics", None)
             if metrics is not None:
                 errors = ctx.result.errors if ctx.result is not None else None

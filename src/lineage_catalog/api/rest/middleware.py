@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lineage_catalog.logs import log_request, request_fields
 from lineage_catalog.metrics import Metrics
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (X-Request-ID, or a new one), echoes it, counts the response."""
+    """Gives each request an id (X-Request-ID, or a new one), echoes it, counts the response
+    and logs its request line (logs.log_request) with what the handlers added to it."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
@@ -25,6 +28,9 @@ class RequestIdMiddleware:
         request_id = given if given.isprintable() and 0 < len(given) <= 128 else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
+        started = time.perf_counter()
+        fields: dict[str, object] = {"request_id": request_id}
+        token = request_fields.set(fields)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -38,5 +44,8 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            request_fields.reset(token)
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.http_requests.labels(route=route, status=str(status)).inc()
+            log_request(fields, method=scope["method"], path=scope["path"], status=status,
+                        started=started)  # fmt: skip
