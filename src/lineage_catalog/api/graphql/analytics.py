@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.arguments import After, AsOf, Depth, First, NodeId
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.pagination import (
     checked_depth,
@@ -38,21 +39,38 @@ def _of(records: list[NodeRecord], kind: Kind) -> list[Any]:
 
 @strawberry.type(description="Predictions one deployment made from an affected model version.")
 class DeploymentImpact:
-    deployment: Deployment
-    model_version: strawberry.ID
-    prediction_count: int
-    first_prediction: datetime | None
-    last_prediction: datetime | None
+    deployment: Deployment = strawberry.field(description="The deployment.")
+    model_version: strawberry.ID = strawberry.field(
+        description="Id of the affected model version it served."
+    )
+    prediction_count: int = strawberry.field(
+        description="How many predictions it made with that version (at asOf, or now)."
+    )
+    first_prediction: datetime | None = strawberry.field(
+        description="When the first of them was made; null when there are none."
+    )
+    last_prediction: datetime | None = strawberry.field(
+        description="When the last of them was made; null when there are none."
+    )
 
 
 @strawberry.type(description="Q2: everything downstream of a dataset version.")
 class Impact:
-    runs: list[Run]
-    dataset_versions: list[DatasetVersion]
-    features: list[Feature]
-    model_versions: list[ModelVersion]
-    evaluations: list[Evaluation]
-    deployments: list[DeploymentImpact]
+    runs: list[Run] = strawberry.field(
+        description="Every run downstream: runs that used the version or anything it led to."
+    )
+    dataset_versions: list[DatasetVersion] = strawberry.field(
+        description="Dataset versions generated downstream (the start not included)."
+    )
+    features: list[Feature] = strawberry.field(description="Features computed downstream.")
+    model_versions: list[ModelVersion] = strawberry.field(
+        description="Model versions trained downstream."
+    )
+    evaluations: list[Evaluation] = strawberry.field(description="Evaluations made downstream.")
+    deployments: list[DeploymentImpact] = strawberry.field(
+        description="Per deployment and affected model version it served: how many "
+        "predictions, first and last (counts, not the predictions)."
+    )
 
     @strawberry.field(description="Predictions made by affected model versions, in all.")
     def prediction_count(self) -> int:
@@ -61,27 +79,45 @@ class Impact:
 
 @strawberry.type(description="Q4: a classification upstream and the lineage path to it.")
 class ClassificationPath:
-    classification: str
-    holder: CatalogNode
-    path: list[strawberry.ID]
+    classification: str = strawberry.field(description="The classification's key, e.g. PII.")
+    holder: CatalogNode = strawberry.field(
+        description="The node the classification is set on (an entity version's dataset "
+        "counts as the version)."
+    )
+    path: list[strawberry.ID] = strawberry.field(
+        description="Ids from the node asked about to the holder along lineage, both included; "
+        "the shortest such path."
+    )
 
 
-@strawberry.enum
+@strawberry.enum(description="Which way along lineage to walk.")
 class Direction(Enum):
-    UPSTREAM = "upstream"
-    DOWNSTREAM = "downstream"
-    BOTH = "both"
+    UPSTREAM = strawberry.enum_value(
+        "upstream", description="Towards what it came from: inputs, their runs, their inputs."
+    )
+    DOWNSTREAM = strawberry.enum_value(
+        "downstream", description="Towards what came from it: runs that used it, their outputs."
+    )
+    BOTH = strawberry.enum_value("both", description="Upstream and downstream.")
 
 
 @strawberry.type(description="A page of a lineage subgraph, ready for a graph view.")
 class LineageGraph:
-    nodes: list[CatalogNode]
+    nodes: list[CatalogNode] = strawberry.field(
+        description="This page of the subgraph's nodes, in id order (the start not included)."
+    )
     edges: list[LineageEdge] = strawberry.field(
         description="Lineage edges whose both ends are the start or on this page."
     )
-    total_nodes: int
-    has_next_page: bool
-    end_cursor: str | None
+    total_nodes: int = strawberry.field(
+        description="Nodes of the subgraph in all pages (of the kinds asked for)."
+    )
+    has_next_page: bool = strawberry.field(
+        description="More nodes follow: pass endCursor as `after`."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of this page's last node; null when the page is empty."
+    )
 
 
 @strawberry.type
@@ -89,18 +125,26 @@ class AnalyticsQuery:
     @strawberry.field(
         description="The lineage subgraph around a node: runs, entity versions "
         "and commits up- and/or downstream, nodes paged in id order; with asOf, only runs "
-        "that had started by then (point-in-time lineage)."
+        "that had started by then (point-in-time lineage). Null for an unknown node."
     )
     async def lineage(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
-        direction: Direction = Direction.UPSTREAM,
-        depth: int | None = None,
-        kinds: list[GqlKind] | None = None,  # type: ignore[valid-type]
-        first: int | None = None,
-        after: str | None = None,
-        as_of: datetime | None = None,
+        id: NodeId,
+        direction: Annotated[
+            Direction, strawberry.argument(description="Which way to walk; default UPSTREAM.")
+        ] = Direction.UPSTREAM,
+        depth: Depth = None,
+        kinds: Annotated[
+            list[GqlKind] | None,
+            strawberry.argument(
+                description="Only nodes of these kinds on the page (the walk goes through the "
+                "others); null: every kind."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        as_of: AsOf = None,
     ) -> LineageGraph | None:
         split_uid(id)
         ctx = info.context
@@ -139,14 +183,20 @@ class AnalyticsQuery:
 
     @strawberry.field(
         description="Q2: downstream datasets, features, model versions, "
-        "deployments and prediction counts of a dataset version."
+        "deployments and prediction counts of a dataset version; null for an unknown version."
     )
     async def impact(
         self,
         info: Info[Context, None],
-        dataset_version: str,
-        depth: int | None = None,
-        as_of: datetime | None = None,
+        dataset_version: Annotated[
+            str,
+            strawberry.argument(
+                description="The dataset version's key, `<dataset>@<version>`, e.g. "
+                "loans-raw@2026-09-01."
+            ),
+        ],
+        depth: Depth = None,
+        as_of: AsOf = None,
     ) -> Impact | None:
         start = uid(Kind.DATASET_VERSION, dataset_version)
         if await info.context.loaders.node.load(start) is None:
@@ -183,9 +233,9 @@ class AnalyticsQuery:
     async def classifications_upstream(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
-        depth: int | None = None,
-        as_of: datetime | None = None,
+        id: NodeId,
+        depth: Depth = None,
+        as_of: AsOf = None,
     ) -> list[ClassificationPath]:
         return await classification_paths(info, id=id, depth=depth, as_of=as_of)
 

@@ -5,11 +5,13 @@ one per hop, then the counts and the classifications of every node in it."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.analytics import Direction
+from lineage_catalog.api.graphql.arguments import AsOf, NodeId
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.cost import ANSWER_ITEMS
 from lineage_catalog.api.graphql.pagination import decode_cursor, encode_cursor
@@ -21,12 +23,19 @@ from lineage_catalog.services import explore
 from lineage_catalog.store.explore import Hop
 
 _DIRECTION = {Hop.UP: Direction.UPSTREAM, Hop.DOWN: Direction.DOWNSTREAM}
+PerNode = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Neighbours shown per node and hop: 1 to {explore.MAX_PER_NODE}; null: "
+        f"{explore.DEFAULT_PER_NODE}. The rest are counted and paged by exploreNeighbours."
+    ),
+]
 
 
 @strawberry.type(description="How many lineage neighbours of one kind a node has one hop away.")
 class NeighbourCount:
     direction: Direction = strawberry.field(description="UPSTREAM or DOWNSTREAM.")
-    kind: GqlKind = strawberry.field(description="The neighbours' kind.")  # type: ignore[valid-type]
+    kind: GqlKind = strawberry.field(description="The neighbours' kind.")
     count: int = strawberry.field(description="How many, at asOf (or now).")
 
 
@@ -181,17 +190,24 @@ class ExploreQuery:
         f"neighbours per node and hop (<= {explore.MAX_PER_NODE}), "
         f"{explore.MAX_NODES} nodes in all; each node with its neighbour counts and the "
         "classifications it inherits. With asOf: the lineage, serving and predictions of "
-        "that moment.",
+        "that moment. Null for an unknown node.",
         metadata={ANSWER_ITEMS: _explore_items},
     )
     async def explore(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
-        direction: Direction = Direction.BOTH,
-        depth: int = 1,
-        first: int | None = None,
-        as_of: datetime | None = None,
+        id: NodeId,
+        direction: Annotated[
+            Direction, strawberry.argument(description="Which way to walk; default BOTH.")
+        ] = Direction.BOTH,
+        depth: Annotated[
+            int,
+            strawberry.argument(
+                description=f"Hops to walk from the node: 1 to {explore.MAX_DEPTH}; default 1."
+            ),
+        ] = 1,
+        first: PerNode = None,
+        as_of: AsOf = None,
     ) -> ExploreGraph | None:
         start = await _start(info, id)
         if start is None:
@@ -221,11 +237,20 @@ class ExploreQuery:
     async def explore_neighbours(
         self,
         info: Info[Context, None],
-        id: strawberry.ID,
-        direction: Direction,
-        first: int | None = None,
-        after: str | None = None,
-        as_of: datetime | None = None,
+        id: NodeId,
+        direction: Annotated[
+            Direction,
+            strawberry.argument(description="UPSTREAM or DOWNSTREAM; BOTH is BAD_USER_INPUT."),
+        ],
+        first: PerNode = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A NeighbourPage's endCursor: the neighbours after it. Null: from "
+                "the first."
+            ),
+        ] = None,
+        as_of: AsOf = None,
     ) -> ExploreGraph | None:
         if direction is Direction.BOTH:
             raise BadInputError("direction must be UPSTREAM or DOWNSTREAM", path=["direction"])

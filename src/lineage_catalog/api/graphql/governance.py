@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.arguments import AccountId, After, First, OptionalReason, Reason
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.enums import described_enum
 from lineage_catalog.api.graphql.pagination import (
     Connection,
     connection,
@@ -30,7 +32,17 @@ from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.store import accounts as account_store
 from lineage_catalog.store import audit as audit_store
 
-GqlRole = strawberry.enum(Role, name="Role")
+GqlRole = described_enum(
+    Role,
+    name="Role",
+    description="What an account may do. Admin holds every role; every role may read.",
+    values={
+        Role.READER: "Every query.",
+        Role.WRITER: "Register and record: GraphQL mutations, OpenLineage events, bulk loads.",
+        Role.APPROVER: "Stage transitions, approvals, classification, ownership and serving.",
+        Role.ADMIN: "Accounts, tokens, roles and clearances; and everything else.",
+    },
+)
 _DOCUMENT = (
     "The target as it was {side} the change. Restricted properties (a PII version's schema "
     "and sample) are null for a caller without the clearance and listed under `redacted`; "
@@ -40,17 +52,32 @@ _DOCUMENT = (
 
 @strawberry.type(description="One audited change: who, what, when, why, before and after.")
 class AuditEvent:
-    seq: int
-    time: datetime
+    seq: int = strawberry.field(
+        description="The event's place in the hash chain: 1, 2, 3, ... in the order written."
+    )
+    time: datetime = strawberry.field(description="When the change was made (UTC).")
     actor: str = strawberry.field(description="Person:<email> or ServiceAccount:<key>.")
     actor_kind: str = strawberry.field(description="person or agent")
-    interface: str
-    request_id: str
-    action: str
-    target: str
-    reason: str | None
-    hash: str
-    prev_hash: str
+    interface: str = strawberry.field(
+        description="Where the change came in: graphql, rest, openlineage, bulk or cli."
+    )
+    request_id: str = strawberry.field(
+        description="The id of the request that made it (the X-Request-ID the caller got)."
+    )
+    action: str = strawberry.field(
+        description="What was done, e.g. register.Dataset, stage.transition, ownership.set."
+    )
+    target: str = strawberry.field(description="Id of the thing changed (`<Kind>:<key>`).")
+    reason: str | None = strawberry.field(
+        description="The reason stated; required for governance changes, else may be null."
+    )
+    hash: str = strawberry.field(
+        description="SHA-256 (hex) of this event's content and prevHash; `lineage audit "
+        "verify` recomputes it."
+    )
+    prev_hash: str = strawberry.field(
+        description="The hash of the event before it in the chain (seq - 1)."
+    )
     _before: strawberry.Private[Any]
     _after: strawberry.Private[Any]
 
@@ -96,46 +123,70 @@ async def _readable(info: Info[Context, None], target: str, document: Any, *, si
     return {**document, **dict.fromkeys(hidden), "redacted": hidden}
 
 
-@strawberry.type
+@strawberry.type(
+    description="An API token of an account, without its secret (which is stored only hashed)."
+)
 class ApiToken:
-    id: str
-    name: str | None
-    created_at: datetime | None
-    expires_at: datetime | None
-    revoked_at: datetime | None
+    id: str = strawberry.field(description="The token's id, for revokeToken.")
+    name: str | None = strawberry.field(description="A name given at issue, e.g. airflow-prod.")
+    created_at: datetime | None = strawberry.field(description="When it was issued (UTC).")
+    expires_at: datetime | None = strawberry.field(
+        description="When it stops working (UTC); null: never."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (UTC); null: not revoked."
+    )
 
 
 @strawberry.type(description="A person or service account's access (admin only).")
 class Account:
-    id: strawberry.ID
-    roles: list[str]
-    clearances: list[str]
-    active: bool
-    tokens: list[ApiToken]
+    id: strawberry.ID = strawberry.field(
+        description="The account's id: Person:<email> or ServiceAccount:<key>."
+    )
+    roles: list[str] = strawberry.field(
+        description="Its roles (reader, writer, approver, admin), sorted."
+    )
+    clearances: list[str] = strawberry.field(
+        description="Keys of the restricted classifications whose data it may read, sorted."
+    )
+    active: bool = strawberry.field(description="False when disabled: none of its tokens works.")
+    tokens: list[ApiToken] = strawberry.field(description="Its tokens, revoked ones included.")
 
 
 @strawberry.type(description="A read of a restricted field, granted or refused.")
 class AccessRead:
-    time: datetime
-    actor: str
-    request_id: str
-    target: str
-    field: str
-    granted: bool
+    time: datetime = strawberry.field(description="When it was read (UTC).")
+    actor: str = strawberry.field(
+        description="Who read it: Person:<email> or ServiceAccount:<key>."
+    )
+    request_id: str = strawberry.field(description="The request that read it.")
+    target: str = strawberry.field(description="Id of the node whose field was read.")
+    field: str = strawberry.field(
+        description="The field read: schema, sample, or audit.before.<prop> / audit.after.<prop>."
+    )
+    granted: bool = strawberry.field(
+        description="True: the value was shown; false: null was shown (no clearance)."
+    )
 
 
 @strawberry.type(description="A new token: the secret is shown this once and never stored.")
 class IssuedToken:
-    token_id: str
-    token: str
-    account: strawberry.ID
+    token_id: str = strawberry.field(description="The token's id, for revokeToken.")
+    token: str = strawberry.field(
+        description="The secret, to send as `Authorization: Bearer <token>`; keep it safe."
+    )
+    account: strawberry.ID = strawberry.field(description="The account the token belongs to.")
 
 
-@strawberry.input
+@strawberry.input(description="An account to create or update, with its roles.")
 class AccountInput:
     id: strawberry.ID = strawberry.field(description="Person:<email> or ServiceAccount:<key>.")
-    name: str | None = None
-    roles: list[GqlRole]  # type: ignore[valid-type]
+    name: str | None = strawberry.field(
+        default=None, description="The person's or service account's display name."
+    )
+    roles: list[GqlRole] = strawberry.field(  # type: ignore[valid-type]
+        description="Its roles; they replace the roles it had."
+    )
     clearances: list[str] = strawberry.field(
         default_factory=list, description="Classification keys whose restricted data it may read."
     )
@@ -184,13 +235,30 @@ class GovernanceQuery:
     async def audit_trail(
         self,
         info: Info[Context, None],
-        target: list[strawberry.ID] | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        target: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only events on these ids; null: any target."),
+        ] = None,
+        actor: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only events by this actor, Person:<email> or ServiceAccount:<key>."
+            ),
+        ] = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only actions starting with this, e.g. stage. or register.Dataset."
+            ),
+        ] = None,
+        since: Annotated[
+            datetime | None, strawberry.argument(description="Only events at or after this time.")
+        ] = None,
+        until: Annotated[
+            datetime | None, strawberry.argument(description="Only events before this time.")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[AuditEvent]:
         size = page_size(first, info.context.settings)
         cursor = decode_cursor(after)
@@ -219,9 +287,15 @@ class GovernanceQuery:
     async def access_log(
         self,
         info: Info[Context, None],
-        target: strawberry.ID | None = None,
-        actor: str | None = None,
-        first: int | None = None,
+        target: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only reads of this node's fields, by id."),
+        ] = None,
+        actor: Annotated[
+            str | None,
+            strawberry.argument(description="Only reads by this actor, e.g. Person:<email>."),
+        ] = None,
+        first: First = None,
     ) -> list[AccessRead]:
         found = await audit_store.access_reads(
             info.context.graph, target=target, actor=actor,
@@ -233,8 +307,10 @@ class GovernanceQuery:
             for r in found
         ]  # fmt: skip
 
-    @strawberry.field(description="An account's roles, clearances and tokens (admin).")
-    async def account(self, info: Info[Context, None], id: strawberry.ID) -> Account | None:
+    @strawberry.field(
+        description="An account's roles, clearances and tokens (admin); null if there is none."
+    )
+    async def account(self, info: Info[Context, None], id: AccountId) -> Account | None:
         return await _account_view(info, _account(id, ["id"]))
 
 
@@ -250,7 +326,13 @@ class GovernanceMutation:
         "Audited as `classification.restricted` with before and after."
     )
     async def set_classification_restricted(
-        self, info: Info[Context, None], key: str, restricted: bool, reason: str
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, strawberry.argument(description="The classification's key, e.g. PII.")],
+        restricted: Annotated[
+            bool, strawberry.argument(description="True: restrict; false: lift the restriction.")
+        ],
+        reason: Reason,
     ) -> Classification:
         node = await registry.set_governed(
             info.context.graph, actor=info.context.actor, action="classification.restricted",
@@ -261,7 +343,10 @@ class GovernanceMutation:
 
     @strawberry.mutation(description="Create or update an account with roles (admin).")
     async def create_account(
-        self, info: Info[Context, None], input: AccountInput, reason: str
+        self,
+        info: Info[Context, None],
+        input: Annotated[AccountInput, strawberry.argument(description="The account.")],
+        reason: Reason,
     ) -> Account:
         uid = _account(input.id, ["input", "id"])
         await accounts.create_account(
@@ -279,10 +364,18 @@ class GovernanceMutation:
     async def set_access(
         self,
         info: Info[Context, None],
-        account: strawberry.ID,
-        reason: str,
-        roles: list[GqlRole] | None = None,  # type: ignore[valid-type]
-        clearances: list[str] | None = None,
+        account: AccountId,
+        reason: Reason,
+        roles: Annotated[
+            list[GqlRole] | None,  # type: ignore[valid-type]
+            strawberry.argument(description="The roles it should have; null: unchanged."),
+        ] = None,
+        clearances: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Classification keys it should be cleared for; null: unchanged."
+            ),
+        ] = None,
     ) -> Account:
         uid = _account(account, ["account"])
         await accounts.set_access(
@@ -295,15 +388,15 @@ class GovernanceMutation:
         )
         return await _account_view(info, uid)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Disable an account: its tokens stop working at once.")
+    @strawberry.mutation(description="Disable an account (admin): its tokens stop working at once.")
     async def disable_account(
-        self, info: Info[Context, None], account: strawberry.ID, reason: str
+        self, info: Info[Context, None], account: AccountId, reason: Reason
     ) -> Account:
         return await _set_active(info, account, reason, active=False)
 
     @strawberry.mutation(description="Enable a disabled account again (admin).")
     async def enable_account(
-        self, info: Info[Context, None], account: strawberry.ID, reason: str
+        self, info: Info[Context, None], account: AccountId, reason: Reason
     ) -> Account:
         return await _set_active(info, account, reason, active=True)
 
@@ -311,10 +404,15 @@ class GovernanceMutation:
     async def issue_token(
         self,
         info: Info[Context, None],
-        account: strawberry.ID,
-        name: str,
-        expires_at: datetime | None = None,
-        reason: str | None = None,
+        account: AccountId,
+        name: Annotated[
+            str, strawberry.argument(description="A name to tell the token by, e.g. airflow-prod.")
+        ],
+        expires_at: Annotated[
+            datetime | None,
+            strawberry.argument(description="When the token stops working; null: never."),
+        ] = None,
+        reason: OptionalReason = None,
     ) -> IssuedToken:
         issued = await accounts.issue_token(
             info.context.graph,
@@ -330,7 +428,12 @@ class GovernanceMutation:
 
     @strawberry.mutation(description="Revoke a token at once (admin); returns its account.")
     async def revoke_token(
-        self, info: Info[Context, None], token_id: str, reason: str
+        self,
+        info: Info[Context, None],
+        token_id: Annotated[
+            str, strawberry.argument(description="The token's id (not its secret).")
+        ],
+        reason: Reason,
     ) -> strawberry.ID:
         owner = await accounts.revoke_token(
             info.context.graph, actor=info.context.actor, token_id=token_id, reason=_reason(reason)

@@ -4,13 +4,20 @@ rollback and model cards. Resolvers check arguments and call the use cases."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.arguments import (
+    DeploymentKey,
+    ModelVersionKey,
+    OptionalReason,
+    Reason,
+)
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.enums import described_enum
 from lineage_catalog.api.graphql.loaders import Loaders
 from lineage_catalog.api.graphql.mutations import GqlServingRole, GqlStage
 from lineage_catalog.api.graphql.types import Deployment, Evaluation, ModelVersion, to_type
@@ -19,14 +26,29 @@ from lineage_catalog.services import lifecycle, serving
 from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.store import lifecycle as stored
 
-GqlKpiDirection = strawberry.enum(stored.KpiDirection, name="KpiDirection")
+GqlKpiDirection = described_enum(
+    stored.KpiDirection,
+    name="KpiDirection",
+    description="Whether a metric must reach its threshold or stay under it.",
+    values={
+        stored.KpiDirection.AT_LEAST: "Met when the value is at or above the threshold (AUC).",
+        stored.KpiDirection.AT_MOST: "Met when the value is at or below the threshold (error).",
+    },
+)
+MetricName = "The metric's name as evaluations record it, e.g. auc."
+ModelKey = Annotated[str, strawberry.argument(description="The model's key, e.g. credit-risk.")]
+ApprovalKey = Annotated[
+    str, strawberry.argument(description="The promotion request's key (Approval.key).")
+]
 
 
 @strawberry.type(description="A model's target on one metric; versions must meet it.")
 class Kpi:
-    metric: str
-    threshold: float
-    direction: GqlKpiDirection  # type: ignore[valid-type]
+    metric: str = strawberry.field(description=MetricName)
+    threshold: float = strawberry.field(description="The value a version must reach (or not pass).")
+    direction: GqlKpiDirection = strawberry.field(  # type: ignore[valid-type]
+        description="AT_LEAST or AT_MOST the threshold."
+    )
 
     @staticmethod
     def from_domain(kpi: stored.Kpi) -> Kpi:
@@ -35,33 +57,46 @@ class Kpi:
 
 @strawberry.type(description="A KPI against the version's best overall evaluated value.")
 class KpiResult:
-    metric: str
-    threshold: float
-    direction: GqlKpiDirection  # type: ignore[valid-type]
-    value: float | None = strawberry.field(description="Null: never evaluated.")
-    met: bool
+    metric: str = strawberry.field(description=MetricName)
+    threshold: float = strawberry.field(description="The KPI's threshold.")
+    direction: GqlKpiDirection = strawberry.field(  # type: ignore[valid-type]
+        description="AT_LEAST or AT_MOST the threshold."
+    )
+    value: float | None = strawberry.field(
+        description="The best value of the metric over the version's overall evaluations "
+        "(slices left out). Null: never evaluated."
+    )
+    met: bool = strawberry.field(description="Whether value meets the KPI; false when null.")
 
 
 @strawberry.type(description="One evaluation of a version: overall, or on a slice.")
 class EvaluationResult:
-    key: str
-    slice: str | None
-    metrics: JSON
-    created_at: datetime | None
+    key: str = strawberry.field(description="The Evaluation's key.")
+    slice: str | None = strawberry.field(
+        description="The subgroup evaluated (fairness), e.g. gender=F; null: overall."
+    )
+    metrics: JSON = strawberry.field(description="The measured metrics, a JSON object of numbers.")
+    created_at: datetime | None = strawberry.field(description="When it was made (UTC).")
 
 
 @strawberry.type(description="A four-eyes request to move a model version to production.")
 class Approval:
-    key: str
+    key: str = strawberry.field(description="The request's key, for approve/rejectPromotion.")
     status: str = strawberry.field(description="pending, approved or rejected.")
-    to_stage: str
+    to_stage: str = strawberry.field(description="The stage asked for: production.")
     model_version: str = strawberry.field(description="The version's key.")
-    requested_by: str
-    requested_at: datetime
-    request_reason: str | None
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_reason: str | None
+    requested_by: str = strawberry.field(description="Who asked: the requester's account id.")
+    requested_at: datetime = strawberry.field(description="When it was asked (UTC).")
+    request_reason: str | None = strawberry.field(description="Why, as the requester said.")
+    decided_by: str | None = strawberry.field(
+        description="Who approved or rejected it (never the requester); null while pending."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When it was decided (UTC); null while pending."
+    )
+    decision_reason: str | None = strawberry.field(
+        description="Why, as the decider said; null while pending."
+    )
 
     @staticmethod
     def from_domain(a: stored.Approval) -> Approval:
@@ -75,20 +110,27 @@ class Approval:
 
 @strawberry.type(description="What a model version is for and how far to trust it.")
 class ModelCard:
-    model_version: str
-    model: str | None
-    stage: str | None
-    intended_use: str | None
-    business_goal: str | None
-    stakeholders: list[str]
-    known_risks: list[str]
-    failure_modes: list[str]
-    fairness_evaluations: list[JSON]
-    limitations: str | None
-    updated_at: datetime | None
-    updated_by: str | None
+    model_version: str = strawberry.field(description="The version's key, <model>@<version>.")
+    model: str | None = strawberry.field(description="The model's key.")
+    stage: str | None = strawberry.field(description="The version's stage now.")
+    intended_use: str | None = strawberry.field(description="What the model is for, and not for.")
+    business_goal: str | None = strawberry.field(description="The business outcome it serves.")
+    stakeholders: list[str] = strawberry.field(description="Who relies on it or is affected by it.")
+    known_risks: list[str] = strawberry.field(description="Risks known at the time of writing.")
+    failure_modes: list[str] = strawberry.field(description="How it is known to fail.")
+    fairness_evaluations: list[JSON] = strawberry.field(
+        description="Fairness results as written on the card, each a JSON object; sliced "
+        "evaluations are under `evaluations`."
+    )
+    limitations: str | None = strawberry.field(description="Limitations in prose.")
+    updated_at: datetime | None = strawberry.field(
+        description="When the card was last changed (UTC); null: never written."
+    )
+    updated_by: str | None = strawberry.field(description="Who last changed the card.")
     kpis: list[KpiResult] = strawberry.field(description="The model's KPIs, met or not.")
-    evaluations: list[EvaluationResult]
+    evaluations: list[EvaluationResult] = strawberry.field(
+        description="Every evaluation of the version, overall and per slice."
+    )
 
     @staticmethod
     def from_domain(card: lifecycle.ModelCard) -> ModelCard:
@@ -125,16 +167,20 @@ class ModelCard:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A KPI to set on a model.")
 class KpiInput:
-    metric: str
-    threshold: float
-    direction: GqlKpiDirection = stored.KpiDirection.AT_LEAST  # type: ignore[valid-type]
+    metric: str = strawberry.field(description=MetricName)
+    threshold: float = strawberry.field(description="The value a version must reach (or not pass).")
+    direction: GqlKpiDirection = strawberry.field(  # type: ignore[valid-type]
+        default=stored.KpiDirection.AT_LEAST, description="Default AT_LEAST."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An evaluation of a model version to record.")
 class EvaluationInput:
-    key: str
+    key: str = strawberry.field(
+        description="The Evaluation's key, chosen by the caller; the same key again updates it."
+    )
     model_version: str = strawberry.field(description="Key <model>@<version>.")
     metrics: JSON = strawberry.field(description="A JSON object of numbers, e.g. {auc: 0.81}.")
     dataset_versions: list[strawberry.ID] | None = strawberry.field(
@@ -146,29 +192,45 @@ class EvaluationInput:
     run_id: str | None = strawberry.field(default=None, description="Default eval-run-<key>.")
     job: str | None = strawberry.field(default=None, description="The evaluation job's key.")
     created_at: datetime | None = strawberry.field(default=None, description="Default now.")
-    reason: str | None = None
+    reason: str | None = strawberry.field(
+        default=None, description="Why, kept on the audit event; optional."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A model version to start serving at a deployment.")
 class DeployModelVersionInput:
     deployment: str = strawberry.field(description="Key <environment>/<name>.")
-    model_version: str
-    role: GqlServingRole = strawberry.field(  # type: ignore[valid-type]
+    model_version: str = strawberry.field(description="Key <model>@<version>.")
+    role: GqlServingRole = strawberry.field(
         description="CHALLENGER, SHADOW or CANARY; a champion comes from promoteToChampion."
     )
-    traffic_share: float
-    reason: str
+    traffic_share: float = strawberry.field(
+        description="Its share of traffic, 0.0 to 1.0; a shadow takes 0.0."
+    )
+    reason: str = strawberry.field(description="Why; required, kept on the audit event.")
 
 
 @strawberry.input(description="Fields left out keep their value.")
 class ModelCardInput:
-    intended_use: str | None = None
-    business_goal: str | None = None
-    stakeholders: list[str] | None = None
-    known_risks: list[str] | None = None
-    failure_modes: list[str] | None = None
-    fairness_evaluations: list[JSON] | None = None
-    limitations: str | None = None
+    intended_use: str | None = strawberry.field(
+        default=None, description="What the model is for, and not for."
+    )
+    business_goal: str | None = strawberry.field(
+        default=None, description="The business outcome it serves."
+    )
+    stakeholders: list[str] | None = strawberry.field(
+        default=None, description="Who relies on it; replaces the list."
+    )
+    known_risks: list[str] | None = strawberry.field(
+        default=None, description="Known risks; replaces the list."
+    )
+    failure_modes: list[str] | None = strawberry.field(
+        default=None, description="How it fails; replaces the list."
+    )
+    fairness_evaluations: list[JSON] | None = strawberry.field(
+        default=None, description="Fairness results, each a JSON object; replaces the list."
+    )
+    limitations: str | None = strawberry.field(default=None, description="Limitations in prose.")
 
 
 def _why(reason: str | None, path: list[str | int]) -> str:
@@ -193,17 +255,24 @@ class LifecycleQuery:
     """Lifecycle reads (approvals, model cards) join the Query root through this mixin."""
 
     @strawberry.field(description="Promotion requests of a model version, newest first.")
-    async def approvals(self, info: Info[Context, None], model_version: str) -> list[Approval]:
+    async def approvals(
+        self, info: Info[Context, None], model_version: ModelVersionKey
+    ) -> list[Approval]:
         found = await lifecycle.approvals(info.context.graph, model_version=model_version)
         return [Approval.from_domain(a) for a in found]
 
-    @strawberry.field(description="A model version's card, its model's KPIs and evaluations.")
-    async def model_card(self, info: Info[Context, None], model_version: str) -> ModelCard | None:
+    @strawberry.field(
+        description="A model version's card with its model's KPIs, met or not, and its "
+        "evaluations; null for an unknown version."
+    )
+    async def model_card(
+        self, info: Info[Context, None], model_version: ModelVersionKey
+    ) -> ModelCard | None:
         card = await lifecycle.model_card(info.context.graph, model_version=model_version)
         return ModelCard.from_domain(card) if card else None
 
-    @strawberry.field(description="A model's KPIs.")
-    async def model_kpis(self, info: Info[Context, None], model: str) -> list[Kpi]:
+    @strawberry.field(description="A model's KPIs, which each version must meet for production.")
+    async def model_kpis(self, info: Info[Context, None], model: ModelKey) -> list[Kpi]:
         found = await lifecycle.model_kpis(info.context.graph, model=model)
         return [Kpi.from_domain(k) for k in found]
 
@@ -219,9 +288,12 @@ class LifecycleMutation:
     async def transition_stage(
         self,
         info: Info[Context, None],
-        model_version: str,
-        stage: GqlStage,  # type: ignore[valid-type]
-        reason: str,
+        model_version: ModelVersionKey,
+        stage: Annotated[
+            GqlStage,
+            strawberry.argument(description="STAGING or ARCHIVED; PRODUCTION is refused here."),
+        ],
+        reason: Reason,
     ) -> ModelVersion:
         record = await lifecycle.transition_stage(
             info.context.graph, actor=info.context.actor, model_version=model_version,
@@ -232,7 +304,13 @@ class LifecycleMutation:
 
     @strawberry.mutation(description="Replace a model's KPIs (reason required).")
     async def set_model_kpis(
-        self, info: Info[Context, None], model: str, kpis: list[KpiInput], reason: str
+        self,
+        info: Info[Context, None],
+        model: ModelKey,
+        kpis: Annotated[
+            list[KpiInput], strawberry.argument(description="Every KPI; an empty list clears them.")
+        ],
+        reason: Reason,
     ) -> list[Kpi]:
         wanted = [
             stored.Kpi(k.metric.strip(), k.threshold, stored.KpiDirection(k.direction))
@@ -248,7 +326,9 @@ class LifecycleMutation:
         description="Record an evaluation: a run that used the version and generated it."
     )
     async def record_evaluation(
-        self, info: Info[Context, None], input: EvaluationInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[EvaluationInput, strawberry.argument(description="The evaluation.")],
     ) -> Evaluation:
         key = check_key(input.key, path=["input", "key"])
         run_id = check_key(input.run_id or f"eval-run-{key}", path=["input", "runId"])
@@ -272,7 +352,7 @@ class LifecycleMutation:
         description="Ask for a staging version to go to production; another person approves."
     )
     async def request_promotion(
-        self, info: Info[Context, None], model_version: str, reason: str
+        self, info: Info[Context, None], model_version: ModelVersionKey, reason: Reason
     ) -> Approval:
         approval = await lifecycle.request_promotion(
             info.context.graph, actor=info.context.actor, model_version=model_version,
@@ -285,7 +365,7 @@ class LifecycleMutation:
         "the version moves to production."
     )
     async def approve_promotion(
-        self, info: Info[Context, None], approval: str, reason: str
+        self, info: Info[Context, None], approval: ApprovalKey, reason: Reason
     ) -> Approval:
         decided = await lifecycle.approve_promotion(
             info.context.graph, actor=info.context.actor, approval=approval,
@@ -295,7 +375,7 @@ class LifecycleMutation:
 
     @strawberry.mutation(description="Reject a pending promotion request.")
     async def reject_promotion(
-        self, info: Info[Context, None], approval: str, reason: str
+        self, info: Info[Context, None], approval: ApprovalKey, reason: Reason
     ) -> Approval:
         decided = await lifecycle.reject_promotion(
             info.context.graph, actor=info.context.actor, approval=approval,
@@ -307,7 +387,11 @@ class LifecycleMutation:
         description="Start serving a version at a deployment now as challenger, shadow or canary."
     )
     async def deploy_model_version(
-        self, info: Info[Context, None], input: DeployModelVersionInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            DeployModelVersionInput, strawberry.argument(description="What to serve, where, how.")
+        ],
     ) -> Deployment:
         await serving.deploy_model_version(
             info.context.graph, actor=info.context.actor, deployment=input.deployment,
@@ -321,7 +405,11 @@ class LifecycleMutation:
         "the champion (traffic 1.0); the champion before it stops serving."
     )
     async def promote_to_champion(
-        self, info: Info[Context, None], deployment: str, model_version: str, reason: str
+        self,
+        info: Info[Context, None],
+        deployment: DeploymentKey,
+        model_version: ModelVersionKey,
+        reason: Reason,
     ) -> Deployment:
         await serving.promote_to_champion(
             info.context.graph, actor=info.context.actor, deployment=deployment,
@@ -333,7 +421,9 @@ class LifecycleMutation:
     @strawberry.mutation(
         description="End the current champion and make the previous champion champion again."
     )
-    async def rollback(self, info: Info[Context, None], deployment: str, reason: str) -> Deployment:
+    async def rollback(
+        self, info: Info[Context, None], deployment: DeploymentKey, reason: Reason
+    ) -> Deployment:
         await serving.rollback(
             info.context.graph, actor=info.context.actor, deployment=deployment,
             reason=_why(reason, ["reason"]),
@@ -346,9 +436,9 @@ class LifecycleMutation:
     async def update_model_card(
         self,
         info: Info[Context, None],
-        model_version: str,
-        card: ModelCardInput,
-        reason: str | None = None,
+        model_version: ModelVersionKey,
+        card: Annotated[ModelCardInput, strawberry.argument(description="The fields to change.")],
+        reason: OptionalReason = None,
     ) -> ModelCard:
         fields: dict[str, Any] = strawberry.asdict(card)
         await lifecycle.update_model_card(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.arguments import NodeId, Reason
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.enums import described_enum
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
     CodeCommit,
@@ -47,99 +49,204 @@ from lineage_catalog.services.registry import Ref, RegisterCommand, link_interva
 from lineage_catalog.services.registry import ref as make_ref
 from lineage_catalog.services.registry import register as register_node
 
-GqlRunKind = strawberry.enum(RunKind, name="RunKind")
-GqlRunStatus = strawberry.enum(RunStatus, name="RunStatus")
-GqlStage = strawberry.enum(Stage, name="Stage")
-GqlServingRole = strawberry.enum(ServingRole, name="ServingRole")
-GqlOwnerRole = strawberry.enum(OwnerRole, name="OwnerRole")
+_INPUT = "What to write; sending the same input again changes nothing."
+GqlRunKind = described_enum(
+    RunKind,
+    name="RunKind",
+    description="What a run does.",
+    values={
+        RunKind.TRANSFORMATION: "Builds data from data (ETL, feature computation).",
+        RunKind.TRAINING: "Trains a model version.",
+        RunKind.EVALUATION: "Measures a model version on data.",
+        RunKind.INFERENCE_BATCH: "Scores a batch of data with a model version.",
+        RunKind.OTHER: "Anything else.",
+    },
+)
+GqlRunStatus = described_enum(
+    RunStatus,
+    name="RunStatus",
+    description="Where a run is in its life.",
+    values={
+        RunStatus.RUNNING: "Started, not ended.",
+        RunStatus.COMPLETED: "Ended and succeeded.",
+        RunStatus.FAILED: "Ended with an error.",
+        RunStatus.ABORTED: "Stopped before it ended (cancelled, killed).",
+    },
+)
+GqlStage = described_enum(
+    Stage,
+    name="Stage",
+    description="A model version's lifecycle stage: registered -> staging -> production -> "
+    "archived; production only through an approved promotion.",
+    values={
+        Stage.REGISTERED: "Just registered; where every version starts.",
+        Stage.STAGING: "Under test: may serve as challenger, shadow or canary.",
+        Stage.PRODUCTION: "Approved for production (four eyes, KPIs met).",
+        Stage.ARCHIVED: "Retired; serves no more.",
+    },
+)
+GqlServingRole = described_enum(
+    ServingRole,
+    name="ServingRole",
+    description="How a model version serves at a deployment.",
+    values={
+        ServingRole.CHAMPION: "The main version, taking the traffic the others do not.",
+        ServingRole.CHALLENGER: "Compared with the champion on a share of live traffic.",
+        ServingRole.SHADOW: "Sees mirrored traffic; its answers are not returned (share 0).",
+        ServingRole.CANARY: "A small share of traffic, to catch failures early.",
+    },
+)
+GqlOwnerRole = described_enum(
+    OwnerRole,
+    name="OwnerRole",
+    description="What an owner answers for.",
+    values={
+        OwnerRole.TECHNICAL_OWNER: "Builds and runs it; first call when it breaks.",
+        OwnerRole.BUSINESS_OWNER: "Accountable for its use; approves changes that matter.",
+        OwnerRole.STEWARD: "Looks after the data's quality, meaning and access.",
+    },
+)
 
 
-@strawberry.input
+@strawberry.input(description="A person to register or update; fields left out keep their value.")
 class PersonInput:
-    email: str
-    name: str | None = None
-    handle: str | None = None
+    email: str = strawberry.field(
+        description="The person's email address: their key (stored in lower case)."
+    )
+    name: str | None = strawberry.field(default=None, description="Full name.")
+    handle: str | None = strawberry.field(default=None, description="A short user name.")
     teams: list[str] | None = strawberry.field(default=None, description="Team keys.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A team, service account or job to register or update; fields left out keep "
+    "their value."
+)
 class NamedInput:
     """Teams, service accounts, jobs and classifications: a key, a name, a description."""
 
-    key: str
-    name: str | None = None
-    description: str | None = None
+    key: str = strawberry.field(description="The key, a slug such as risk-ml.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    description: str | None = strawberry.field(default=None, description="What it is or does.")
 
 
-@strawberry.input
+@strawberry.input(description="A classification to register.")
 class ClassificationInput:
-    key: str
-    name: str | None = None
-    description: str | None = None
+    key: str = strawberry.field(description="The key, e.g. PII.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    description: str | None = strawberry.field(
+        default=None, description="What data the class covers."
+    )
     restricted: bool | None = strawberry.field(
         default=None, description="Schema and samples of what it classifies need a clearance."
     )
 
 
-@strawberry.input
+@strawberry.input(description="A dataset to register or update; fields left out keep their value.")
 class DatasetInput:
-    key: str
-    name: str | None = None
-    description: str | None = None
-    tags: list[str] | None = None
-    platform: str | None = None
-    location: str | None = None
+    key: str = strawberry.field(description="The key, a slug such as loans-raw.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    description: str | None = strawberry.field(default=None, description="What the dataset holds.")
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Tags; replaces the previous list."
+    )
+    platform: str | None = strawberry.field(
+        default=None, description="Where it lives: s3, postgres, ..."
+    )
+    location: str | None = strawberry.field(
+        default=None, description="Its address on the platform (a URI)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="One column of a dataset version's schema.")
 class SchemaFieldInput:
-    name: str
-    type: str | None = None
-    description: str | None = None
+    name: str = strawberry.field(description="The column's name.")
+    type: str | None = strawberry.field(
+        default=None, description="The column's type as the source names it."
+    )
+    description: str | None = strawberry.field(default=None, description="What the column holds.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A dataset version to register (key <dataset>@<version>); fields left out keep "
+    "their value."
+)
 class DatasetVersionInput:
-    dataset: str
-    version: str
-    content_hash: str | None = None
-    location: str | None = None
-    row_count: int | None = None
-    schema: list[SchemaFieldInput] | None = None
+    dataset: str = strawberry.field(description="The dataset's key; it must exist.")
+    version: str = strawberry.field(
+        description="The version, e.g. 2026-09-01: letters, digits, . _ + -, at most 64."
+    )
+    content_hash: str | None = strawberry.field(
+        default=None, description="A hash of the content, e.g. sha256:<hex>."
+    )
+    location: str | None = strawberry.field(
+        default=None, description="Where this version's data lives (a URI)."
+    )
+    row_count: int | None = strawberry.field(
+        default=None, description="Number of rows (0 or more)."
+    )
+    schema: list[SchemaFieldInput] | None = strawberry.field(
+        default=None, description="The columns; restricted on read like `sample`."
+    )
     sample: JSON | None = strawberry.field(
         default=None, description="A few sample rows (a list of objects); restricted on read."
     )
-    created_at: datetime | None = None
+    created_at: datetime | None = strawberry.field(
+        default=None, description="When the version was written."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A feature to register or update; fields left out keep their value.")
 class FeatureInput:
-    key: str
-    name: str | None = None
-    description: str | None = None
-    dtype: str | None = None
-    tags: list[str] | None = None
+    key: str = strawberry.field(description="The key, e.g. credit.debt_to_income.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    description: str | None = strawberry.field(
+        default=None, description="What the feature measures."
+    )
+    dtype: str | None = strawberry.field(
+        default=None, description="The value type: float, int, ..."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Tags; replaces the previous list."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A code commit to register (key <repo>@<sha>).")
 class CodeCommitInput:
-    repo: str
-    sha: str
-    message: str | None = None
-    authored_at: datetime | None = None
+    repo: str = strawberry.field(description="The repository, e.g. acme/credit-risk.")
+    sha: str = strawberry.field(description="The commit hash.")
+    message: str | None = strawberry.field(default=None, description="The commit message.")
+    authored_at: datetime | None = strawberry.field(
+        default=None, description="When it was authored."
+    )
     author: str | None = strawberry.field(default=None, description="Author's email.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="A run to record: what it used, generated and executed; fields left out keep "
+    "their value."
+)
 class RunInput:
-    run_id: str
-    job: str
-    run_kind: GqlRunKind  # type: ignore[valid-type]
-    status: GqlRunStatus = RunStatus.COMPLETED  # type: ignore[valid-type]
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    parameters: JSON | None = None
-    environment: JSON | None = None
+    run_id: str = strawberry.field(
+        description="The run's id, its key (OpenLineage's runId where there is one)."
+    )
+    job: str = strawberry.field(description="The job's key; it must exist.")
+    run_kind: GqlRunKind = strawberry.field(  # type: ignore[valid-type]
+        description="What the run does."
+    )
+    status: GqlRunStatus = strawberry.field(  # type: ignore[valid-type]
+        default=RunStatus.COMPLETED, description="Default COMPLETED."
+    )
+    started_at: datetime | None = strawberry.field(default=None, description="When it started.")
+    ended_at: datetime | None = strawberry.field(
+        default=None, description="When it ended; not before startedAt."
+    )
+    parameters: JSON | None = strawberry.field(
+        default=None, description="Its parameters, a JSON object."
+    )
+    environment: JSON | None = strawberry.field(
+        default=None, description="Where it ran, a JSON object (image, packages, ...)."
+    )
     code_commit: str | None = strawberry.field(default=None, description="Commit key repo@sha.")
     triggered_by: strawberry.ID | None = strawberry.field(
         default=None, description="Person:<email> or ServiceAccount:<key>."
@@ -152,58 +259,88 @@ class RunInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A model to register or update; fields left out keep their value.")
 class ModelInput:
-    key: str
-    name: str | None = None
-    description: str | None = None
-    tags: list[str] | None = None
+    key: str = strawberry.field(description="The key, a slug such as credit-risk.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    description: str | None = strawberry.field(default=None, description="What the model predicts.")
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Tags; replaces the previous list."
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A model version to register (key <model>@<version>); it starts as registered."
+)
 class ModelVersionInput:
-    model: str
-    version: str
-    artifact_uri: str | None = None
-    metrics: JSON | None = None
+    model: str = strawberry.field(description="The model's key; it must exist.")
+    version: str = strawberry.field(description="The version, e.g. 3.")
+    artifact_uri: str | None = strawberry.field(
+        default=None, description="Where the trained artifact is stored."
+    )
+    metrics: JSON | None = strawberry.field(
+        default=None, description="Training metrics, a JSON object of numbers."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A deployment to register (key <environment>/<name>).")
 class DeploymentInput:
-    name: str
-    environment: str
-    endpoint: str | None = None
-    strategy: str | None = None
+    name: str = strawberry.field(description="The deployment's name, e.g. credit-risk-api.")
+    environment: str = strawberry.field(description="The environment, e.g. prod.")
+    endpoint: str | None = strawberry.field(
+        default=None, description="The URL that serves predictions."
+    )
+    strategy: str | None = strawberry.field(
+        default=None, description="How versions share traffic, e.g. champion-challenger."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A serving interval to record.")
 class ServingInput:
-    deployment: str
-    model_version: str
-    role: GqlServingRole  # type: ignore[valid-type]
-    traffic_share: float = 1.0
-    valid_from: datetime
-    valid_to: datetime | None = None
-    reason: str | None = None
-    changed_by: str | None = None
+    deployment: str = strawberry.field(description="The deployment's key, <environment>/<name>.")
+    model_version: str = strawberry.field(description="The model version's key, <model>@<version>.")
+    role: GqlServingRole = strawberry.field(  # type: ignore[valid-type]
+        description="CHALLENGER, SHADOW or CANARY; CHAMPION is refused."
+    )
+    traffic_share: float = strawberry.field(
+        default=1.0, description="Its share of traffic, 0.0 to 1.0; default 1.0."
+    )
+    valid_from: datetime = strawberry.field(description="When it began serving.")
+    valid_to: datetime | None = strawberry.field(
+        default=None, description="When it stopped; null: still serving."
+    )
+    reason: str | None = strawberry.field(default=None, description="Why, kept on the audit event.")
+    changed_by: str | None = strawberry.field(
+        default=None, description="Who made the change (an email), if not the caller."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A prediction to record.")
 class PredictionInput:
-    key: str
-    deployment: str
-    model_version: str
-    time: datetime
-    output: str | None = None
+    key: str = strawberry.field(description="The prediction's id, its key.")
+    deployment: str = strawberry.field(description="The key of the deployment that made it.")
+    model_version: str = strawberry.field(description="The key of the model version that made it.")
+    time: datetime = strawberry.field(description="When it was made.")
+    output: str | None = strawberry.field(
+        default=None, description="What the model answered, as text."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An ownership to record.")
 class OwnershipInput:
-    owner: strawberry.ID
-    target: strawberry.ID
-    role: GqlOwnerRole  # type: ignore[valid-type]
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    owner: strawberry.ID = strawberry.field(
+        description="The owner's id: Person:<email>, Team:<key> or ServiceAccount:<key>."
+    )
+    target: strawberry.ID = strawberry.field(description="The id of the thing owned.")
+    role: GqlOwnerRole = strawberry.field(  # type: ignore[valid-type]
+        description="What the owner answers for."
+    )
+    valid_from: datetime | None = strawberry.field(
+        default=None, description="Since when; default now."
+    )
+    valid_to: datetime | None = strawberry.field(
+        default=None, description="Until when (exclusive); null: open."
+    )
 
 
 async def _register_keyed(info: Info[Context, None], kind: Kind, item: Any) -> Any:
@@ -234,7 +371,11 @@ async def _register(info: Info[Context, None], command: RegisterCommand) -> Any:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Register or update a person (key: email).")
-    async def register_person(self, info: Info[Context, None], input: PersonInput) -> Person:
+    async def register_person(
+        self,
+        info: Info[Context, None],
+        input: Annotated[PersonInput, strawberry.argument(description=_INPUT)],
+    ) -> Person:
         email = check_email(input.email, path=["input", "email"])
         refs = [
             _input_ref(["teams", i], Rel.MEMBER_OF, Kind.TEAM, t)
@@ -246,13 +387,21 @@ class Mutation:
         command = RegisterCommand(Kind.PERSON, email, props, refs, replace, {"active": True})
         return await _register(info, command)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
-    async def register_team(self, info: Info[Context, None], input: NamedInput) -> Team:
+    @strawberry.mutation(description="Register or update a team (key: a slug).")
+    async def register_team(
+        self,
+        info: Info[Context, None],
+        input: Annotated[NamedInput, strawberry.argument(description=_INPUT)],
+    ) -> Team:
         return await _register_keyed(info, Kind.TEAM, input)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Register or update a service account: an automated actor (key: a slug)."
+    )
     async def register_service_account(
-        self, info: Info[Context, None], input: NamedInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[NamedInput, strawberry.argument(description=_INPUT)],
     ) -> CatalogNode:
         return await _register_keyed(info, Kind.SERVICE_ACCOUNT, input)  # type: ignore[no-any-return]
 
@@ -263,7 +412,9 @@ class Mutation:
         "setClassificationRestricted's (admin, with a reason)."
     )
     async def register_classification(
-        self, info: Info[Context, None], input: ClassificationInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[ClassificationInput, strawberry.argument(description=_INPUT)],
     ) -> CatalogNode:
         key = check_key(input.key, path=["input", "key"])
         props = {"name": input.name, "description": input.description,
@@ -272,17 +423,27 @@ class Mutation:
         command = RegisterCommand(Kind.CLASSIFICATION, key, props, governed=governed)
         return await _register(info, command)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
-    async def register_job(self, info: Info[Context, None], input: NamedInput) -> Job:
+    @strawberry.mutation(description="Register or update a job (key: a slug).")
+    async def register_job(
+        self,
+        info: Info[Context, None],
+        input: Annotated[NamedInput, strawberry.argument(description=_INPUT)],
+    ) -> Job:
         return await _register_keyed(info, Kind.JOB, input)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
-    async def register_dataset(self, info: Info[Context, None], input: DatasetInput) -> Dataset:
+    @strawberry.mutation(description="Register or update a dataset (key: a slug).")
+    async def register_dataset(
+        self,
+        info: Info[Context, None],
+        input: Annotated[DatasetInput, strawberry.argument(description=_INPUT)],
+    ) -> Dataset:
         return await _register_keyed(info, Kind.DATASET, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a dataset version (key: <dataset>@<version>).")
     async def register_dataset_version(
-        self, info: Info[Context, None], input: DatasetVersionInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[DatasetVersionInput, strawberry.argument(description=_INPUT)],
     ) -> DatasetVersion:
         schema = (
             [{"name": f.name, "type": f.type, "description": f.description} for f in input.schema]
@@ -296,8 +457,12 @@ class Mutation:
         )  # fmt: skip
         return await _register(info, command)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
-    async def register_feature(self, info: Info[Context, None], input: FeatureInput) -> Feature:
+    @strawberry.mutation(description="Register or update a feature.")
+    async def register_feature(
+        self,
+        info: Info[Context, None],
+        input: Annotated[FeatureInput, strawberry.argument(description=_INPUT)],
+    ) -> Feature:
         command = commands.feature(
             key=input.key, name=input.name, description=input.description, dtype=input.dtype,
             tags=input.tags, at=commands.graphql_input,
@@ -306,7 +471,9 @@ class Mutation:
 
     @strawberry.mutation(description="Register a commit (key: <repo>@<sha>).")
     async def register_code_commit(
-        self, info: Info[Context, None], input: CodeCommitInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[CodeCommitInput, strawberry.argument(description=_INPUT)],
     ) -> CodeCommit:
         repo = check_key(input.repo, path=["input", "repo"])
         key = version_key(repo, input.sha, path=["input", "sha"])
@@ -323,7 +490,11 @@ class Mutation:
         return await _register(info, RegisterCommand(Kind.CODE_COMMIT, key, props, refs))  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Record a run: what it used and generated, its code.")
-    async def record_run(self, info: Info[Context, None], input: RunInput) -> Run:
+    async def record_run(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RunInput, strawberry.argument(description=_INPUT)],
+    ) -> Run:
         command = commands.run(
             run_id=input.run_id, job=input.job, run_kind=RunKind(input.run_kind),
             status=RunStatus(input.status), started_at=input.started_at,
@@ -333,13 +504,22 @@ class Mutation:
         )  # fmt: skip
         return await _register(info, command)  # type: ignore[no-any-return]
 
-    @strawberry.mutation
-    async def register_model(self, info: Info[Context, None], input: ModelInput) -> Model:
+    @strawberry.mutation(
+        description="Register or update a model (key: a slug); versions come from "
+        "registerModelVersion."
+    )
+    async def register_model(
+        self,
+        info: Info[Context, None],
+        input: Annotated[ModelInput, strawberry.argument(description=_INPUT)],
+    ) -> Model:
         return await _register_keyed(info, Kind.MODEL, input)  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Register a model version (key: <model>@<version>).")
     async def register_model_version(
-        self, info: Info[Context, None], input: ModelVersionInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[ModelVersionInput, strawberry.argument(description=_INPUT)],
     ) -> ModelVersion:
         model = check_key(input.model, path=["input", "model"])
         key = version_key(model, input.version, path=["input", "version"])
@@ -357,7 +537,9 @@ class Mutation:
 
     @strawberry.mutation(description="Register a deployment (key: <environment>/<name>).")
     async def register_deployment(
-        self, info: Info[Context, None], input: DeploymentInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[DeploymentInput, strawberry.argument(description=_INPUT)],
     ) -> Deployment:
         name = check_key(input.name, path=["input", "name"])
         environment = check_key(input.environment, path=["input", "environment"])
@@ -374,7 +556,11 @@ class Mutation:
         description="Record that a deployment served a model version as challenger, shadow "
         "or canary; a champion comes only from promoteToChampion."
     )
-    async def record_serving(self, info: Info[Context, None], input: ServingInput) -> Deployment:
+    async def record_serving(
+        self,
+        info: Info[Context, None],
+        input: Annotated[ServingInput, strawberry.argument(description=_INPUT)],
+    ) -> Deployment:
         await serving.record_serving(
             info.context.graph,
             actor=info.context.actor,
@@ -390,9 +576,14 @@ class Mutation:
         record = await info.context.loaders.node.load(uid(Kind.DEPLOYMENT, input.deployment))
         return to_type(record) if record else None  # type: ignore[return-value]
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Record one prediction (bulk loads are for many), MADE_BY a deployment "
+        "and a model version that must exist."
+    )
     async def record_prediction(
-        self, info: Info[Context, None], input: PredictionInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[PredictionInput, strawberry.argument(description=_INPUT)],
     ) -> Prediction:
         key = check_key(input.key, path=["input", "key"])
         props = {
@@ -411,7 +602,10 @@ class Mutation:
         description="Record that an agent owns a thing from validFrom on (reason required)."
     )
     async def set_owner(
-        self, info: Info[Context, None], input: OwnershipInput, reason: str
+        self,
+        info: Info[Context, None],
+        input: Annotated[OwnershipInput, strawberry.argument(description=_INPUT)],
+        reason: Reason,
     ) -> CatalogNode:
         why = checked_reason(reason, path=["reason"], required=True)
         owner = _node_ref(input.owner, ["owner"], Rel.OWNS)
@@ -435,9 +629,14 @@ class Mutation:
     async def classify(
         self,
         info: Info[Context, None],
-        target: strawberry.ID,
-        classifications: list[str],
-        reason: str,
+        target: NodeId,
+        classifications: Annotated[
+            list[str],
+            strawberry.argument(
+                description="Classification keys to add (e.g. PII); each must be registered."
+            ),
+        ],
+        reason: Reason,
     ) -> CatalogNode:
         why = checked_reason(reason, path=["reason"], required=True)
         kind, key = split_uid(target, path=["target"])

@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
-from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.arguments import (
+    After,
+    AsOf,
+    Depth,
+    First,
+    ModelVersionKey,
+    NodeId,
+    key_argument,
+)
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.enums import described_enum
 from lineage_catalog.api.graphql.pagination import (
     Connection,
     checked_depth,
@@ -44,7 +53,28 @@ from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
 from lineage_catalog.store import nodes, questions
 
-GqlKind = strawberry.enum(Kind, name="NodeKind")
+GqlKind = described_enum(
+    Kind,
+    name="NodeKind",
+    description="The kinds of catalog node; each id starts with the kind's name (`Dataset:`).",
+    values={
+        Kind.PERSON: "A person (key: email address).",
+        Kind.TEAM: "A team of people.",
+        Kind.SERVICE_ACCOUNT: "An automated actor: scheduler, CI, monitor.",
+        Kind.DATASET: "A dataset, whose contents come in versions.",
+        Kind.DATASET_VERSION: "One version of a dataset (key `<dataset>@<version>`).",
+        Kind.FEATURE: "A model input computed from data.",
+        Kind.CODE_COMMIT: "A commit of code a run executed (key `<repo>@<sha>`).",
+        Kind.JOB: "A pipeline step whose executions are runs.",
+        Kind.RUN: "One execution of a job.",
+        Kind.MODEL: "A model, whose trained versions are model versions.",
+        Kind.MODEL_VERSION: "One trained version of a model (key `<model>@<version>`).",
+        Kind.DEPLOYMENT: "Where model versions serve (key `<environment>/<name>`).",
+        Kind.PREDICTION: "One prediction made by a deployment and a model version.",
+        Kind.EVALUATION: "Metrics of a model version from an evaluation run.",
+        Kind.CLASSIFICATION: "A class of data such as PII.",
+    },
+)
 SEARCHABLE = [k for k in Kind if k not in (Kind.PREDICTION, Kind.RUN, Kind.EVALUATION)]
 UNOWNED_DEFAULT = [Kind.DATASET, Kind.FEATURE, Kind.JOB, Kind.MODEL, Kind.DEPLOYMENT]
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
@@ -130,16 +160,35 @@ class LineageEdge:
     description="Q1: from a prediction (or a model version) to everything that produced it."
 )
 class PredictionTrace:
-    prediction: Prediction | None
-    deployment: Deployment | None
-    model_version: ModelVersion | None
-    training_run: Run | None
-    runs: list[Run]
-    dataset_versions: list[DatasetVersion]
-    features: list[Feature]
-    code_commits: list[CodeCommit]
-    upstream_model_versions: list[ModelVersion]
-    edges: list[LineageEdge]
+    prediction: Prediction | None = strawberry.field(
+        description="The prediction traced; null when the trace starts at a model version."
+    )
+    deployment: Deployment | None = strawberry.field(
+        description="The deployment that made the prediction; null without a prediction."
+    )
+    model_version: ModelVersion | None = strawberry.field(
+        description="The model version that made the prediction (or the version traced)."
+    )
+    training_run: Run | None = strawberry.field(
+        description="The run that GENERATED the model version; null if none is recorded."
+    )
+    runs: list[Run] = strawberry.field(
+        description="Every run upstream, the training run included, to `depth` run levels."
+    )
+    dataset_versions: list[DatasetVersion] = strawberry.field(
+        description="Every dataset version upstream, down to the raw sources (those no run "
+        "generated), with content hashes."
+    )
+    features: list[Feature] = strawberry.field(description="Every feature upstream.")
+    code_commits: list[CodeCommit] = strawberry.field(
+        description="The commits the upstream runs executed."
+    )
+    upstream_model_versions: list[ModelVersion] = strawberry.field(
+        description="Other model versions upstream (one model's output used by another)."
+    )
+    edges: list[LineageEdge] = strawberry.field(
+        description="The lineage edges among all of these (USED, GENERATED, EXECUTED)."
+    )
 
     @strawberry.field(description="Current owners of every upstream thing, by thing.")
     async def owners(self, info: Info[Context, None]) -> list[Ownership]:
@@ -164,30 +213,48 @@ class PredictionTrace:
 
 @strawberry.type(description="Q6: what it takes to rebuild a model version.")
 class Reproducibility:
-    model_version: ModelVersion
-    training_run: Run | None
-    code_commit: CodeCommit | None
-    dataset_versions: list[DatasetVersion]
-    features: list[Feature]
-    parameters: strawberry.scalars.JSON | None
-    environment: strawberry.scalars.JSON | None
+    model_version: ModelVersion = strawberry.field(description="The model version asked about.")
+    training_run: Run | None = strawberry.field(
+        description="The run that GENERATED it; null if none is recorded (then everything "
+        "below is empty or null)."
+    )
+    code_commit: CodeCommit | None = strawberry.field(
+        description="The commit the training run executed."
+    )
+    dataset_versions: list[DatasetVersion] = strawberry.field(
+        description="The exact dataset versions the training run USED, with content hashes."
+    )
+    features: list[Feature] = strawberry.field(description="The features the training run USED.")
+    parameters: strawberry.scalars.JSON | None = strawberry.field(
+        description="The training run's parameters (a JSON object)."
+    )
+    environment: strawberry.scalars.JSON | None = strawberry.field(
+        description="The training run's environment: interpreter, image, package versions."
+    )
 
 
 @strawberry.enum(description="How a search hit matched, best first.")
 class SearchMatch(Enum):
-    KEY = "KEY"
-    KEY_PREFIX = "KEY_PREFIX"
-    WORDS = "WORDS"
-    FILTERS = "FILTERS"
+    KEY = strawberry.enum_value("KEY", description="The text is the node's key exactly.")
+    KEY_PREFIX = strawberry.enum_value(
+        "KEY_PREFIX", description="The node's key starts with the text."
+    )
+    WORDS = strawberry.enum_value(
+        "WORDS",
+        description="Every word of the text starts a word of the key, name, description or tags.",
+    )
+    FILTERS = strawberry.enum_value(
+        "FILTERS", description="No text was given: the tag and classification filters matched."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One search result: the node, how it matched and its score.")
 class SearchHit:
     score: float = strawberry.field(
         description="Higher is better; hits come in score order. With text: 2 or more for "
         "an exact key, 1 to 2 for a key prefix, below 1 for words only; 1 with filters only."
     )
-    node: CatalogNode
+    node: CatalogNode = strawberry.field(description="The node found.")
     match: SearchMatch = strawberry.field(
         description="KEY: the text is the key; KEY_PREFIX: the key starts with it; WORDS: "
         "every word of the text starts a word of the key, name, description or tags; "
@@ -262,62 +329,149 @@ async def reproducibility_of(
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Any node by id (<Kind>:<key>).")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> CatalogNode | None:
+    @strawberry.field(
+        description="Any node by id `<Kind>:<key>`; null if there is none. A malformed id is "
+        "BAD_USER_INPUT."
+    )
+    async def node(self, info: Info[Context, None], id: NodeId) -> CatalogNode | None:
         split_uid(id)
         record = await info.context.loaders.node.load(id)
         return to_type(record) if record else None
 
-    @strawberry.field
-    async def person(self, info: Info[Context, None], email: str) -> Person | None:
+    @strawberry.field(
+        description="A person by email address (matched in lower case); null if the catalog has "
+        "none."
+    )
+    async def person(
+        self,
+        info: Info[Context, None],
+        email: Annotated[
+            str,
+            strawberry.argument(
+                description="The email address, e.g. maya.chen@acme.example; any case."
+            ),
+        ],
+    ) -> Person | None:
         return await _by_key(info, Kind.PERSON, email.lower())  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def team(self, info: Info[Context, None], key: str) -> Team | None:
+    @strawberry.field(description="A team by key; null if there is none.")
+    async def team(
+        self, info: Info[Context, None], key: Annotated[str, key_argument("team", "risk-ml")]
+    ) -> Team | None:
         return await _by_key(info, Kind.TEAM, key)  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def dataset(self, info: Info[Context, None], key: str) -> Dataset | None:
+    @strawberry.field(
+        description="A dataset by key, with its versions, owners and classifications; null if "
+        "there is none."
+    )
+    async def dataset(
+        self, info: Info[Context, None], key: Annotated[str, key_argument("dataset", "loans-raw")]
+    ) -> Dataset | None:
         return await _by_key(info, Kind.DATASET, key)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="By key <dataset>@<version>.")
-    async def dataset_version(self, info: Info[Context, None], key: str) -> DatasetVersion | None:
+    @strawberry.field(
+        description="A dataset version by key `<dataset>@<version>`; null if there is none."
+    )
+    async def dataset_version(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("dataset version", "loans-raw@2026-09-01")],
+    ) -> DatasetVersion | None:
         return await _by_key(info, Kind.DATASET_VERSION, key)  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def feature(self, info: Info[Context, None], key: str) -> Feature | None:
+    @strawberry.field(
+        description="A feature by key, with the run that computed it; null if there is none."
+    )
+    async def feature(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("feature", "credit.debt_to_income")],
+    ) -> Feature | None:
         return await _by_key(info, Kind.FEATURE, key)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="By key <repo>@<sha>.")
-    async def code_commit(self, info: Info[Context, None], key: str) -> CodeCommit | None:
+    @strawberry.field(description="A code commit by key `<repo>@<sha>`; null if there is none.")
+    async def code_commit(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("commit", "acme/credit-risk@<sha>")],
+    ) -> CodeCommit | None:
         return await _by_key(info, Kind.CODE_COMMIT, key)  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def job(self, info: Info[Context, None], key: str) -> Job | None:
+    @strawberry.field(
+        description='A job by key; its runs are `nodes(kind: RUN, parent: "Job:<key>")`. Null '
+        "if there is none."
+    )
+    async def job(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("job", "credit-risk.train")],
+    ) -> Job | None:
         return await _by_key(info, Kind.JOB, key)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="By run id.")
-    async def run(self, info: Info[Context, None], key: str) -> Run | None:
+    @strawberry.field(
+        description="A run by its run id, with what it used and generated; null if there is none."
+    )
+    async def run(
+        self,
+        info: Info[Context, None],
+        key: Annotated[
+            str,
+            strawberry.argument(
+                description="The run id (the run's key), e.g. an OpenLineage runId. Exact "
+                "match; an unknown id answers null."
+            ),
+        ],
+    ) -> Run | None:
         return await _by_key(info, Kind.RUN, key)  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def model(self, info: Info[Context, None], key: str) -> Model | None:
+    @strawberry.field(
+        description="A model by key, with its versions and owners; null if there is none."
+    )
+    async def model(
+        self, info: Info[Context, None], key: Annotated[str, key_argument("model", "credit-risk")]
+    ) -> Model | None:
         return await _by_key(info, Kind.MODEL, key)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="By key <model>@<version>.")
-    async def model_version(self, info: Info[Context, None], key: str) -> ModelVersion | None:
+    @strawberry.field(
+        description="A model version by key `<model>@<version>`; null if there is none."
+    )
+    async def model_version(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("model version", "credit-risk@2")],
+    ) -> ModelVersion | None:
         return await _by_key(info, Kind.MODEL_VERSION, key)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="By key <environment>/<name>.")
-    async def deployment(self, info: Info[Context, None], key: str) -> Deployment | None:
+    @strawberry.field(
+        description="A deployment by key `<environment>/<name>`, with what it serves now and "
+        "its serving history; null if there is none."
+    )
+    async def deployment(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("deployment", "prod/credit-risk-api")],
+    ) -> Deployment | None:
         return await _by_key(info, Kind.DEPLOYMENT, key)  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def prediction(self, info: Info[Context, None], key: str) -> Prediction | None:
+    @strawberry.field(
+        description="A prediction by key, with the deployment and model version that made it; "
+        "predictionTrace gives its whole lineage. Null if there is none."
+    )
+    async def prediction(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("prediction", "pred-00000042")],
+    ) -> Prediction | None:
         return await _by_key(info, Kind.PREDICTION, key)  # type: ignore[no-any-return]
 
-    @strawberry.field
-    async def evaluation(self, info: Info[Context, None], key: str) -> Evaluation | None:
+    @strawberry.field(
+        description="An evaluation by key, with the run that made it; null if there is none."
+    )
+    async def evaluation(
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("evaluation", "eval-credit-risk-2-1")],
+    ) -> Evaluation | None:
         return await _by_key(info, Kind.EVALUATION, key)  # type: ignore[no-any-return]
 
     @strawberry.field(
@@ -327,14 +481,37 @@ class Query:
     async def nodes(
         self,
         info: Info[Context, None],
-        kind: GqlKind,  # type: ignore[valid-type]
-        first: int | None = None,
-        after: str | None = None,
-        tag: str | None = None,
-        classification: str | None = None,
-        parent: strawberry.ID | None = None,
-        stage: str | None = None,
-        run_kind: str | None = None,
+        kind: Annotated[
+            GqlKind,  # type: ignore[valid-type]
+            strawberry.argument(description="The kind of node to list."),
+        ],
+        first: First = None,
+        after: After = None,
+        tag: Annotated[
+            str | None, strawberry.argument(description="Only nodes with this tag (exact).")
+        ] = None,
+        classification: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only nodes classified as this, by its key (e.g. PII); set on the "
+                "node itself, not inherited."
+            ),
+        ] = None,
+        parent: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only children of this node, by id: versions of a Dataset or "
+                "Model, runs of a Job."
+            ),
+        ] = None,
+        stage: Annotated[
+            str | None,
+            strawberry.argument(description="Model versions only: registered, staging, ..."),
+        ] = None,
+        run_kind: Annotated[
+            str | None,
+            strawberry.argument(description="Runs only: transformation, training, ..."),
+        ] = None,
     ) -> Connection[CatalogNode]:
         equals = {k: v for k, v in (("stage", stage), ("run_kind", run_kind)) if v is not None}
         after_key = decode_cursor(after)
@@ -358,10 +535,14 @@ class Query:
 
     @strawberry.field(
         description="Q1: the deployment, model version, training run and everything "
-        "upstream of a prediction, to the raw sources, with owners."
+        "upstream of a prediction, to the raw sources, with owners. One traversal however "
+        "deep; null for an unknown prediction."
     )
     async def prediction_trace(
-        self, info: Info[Context, None], key: str, depth: int | None = None
+        self,
+        info: Info[Context, None],
+        key: Annotated[str, key_argument("prediction", "pred-00000042")],
+        depth: Depth = None,
     ) -> PredictionTrace | None:
         record = await info.context.loaders.node.load(uid(Kind.PREDICTION, key))
         if record is None:
@@ -376,10 +557,10 @@ class Query:
 
     @strawberry.field(
         description="Q6: dataset versions (with hashes), commit, parameters and "
-        "environment of the run that trained a model version."
+        "environment of the run that trained a model version; null for an unknown version."
     )
     async def reproducibility(
-        self, info: Info[Context, None], model_version: str
+        self, info: Info[Context, None], model_version: ModelVersionKey
     ) -> Reproducibility | None:
         return await reproducibility_of(info, model_version=model_version)
 
@@ -387,9 +568,19 @@ class Query:
     async def owned_by(
         self,
         info: Info[Context, None],
-        owner: strawberry.ID,
-        include_teams: bool = False,
-        as_of: datetime | None = None,
+        owner: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The owner's id: Person:<email>, Team:<key> or ServiceAccount:<key>."
+            ),
+        ],
+        include_teams: Annotated[
+            bool,
+            strawberry.argument(
+                description="For a person: also what their teams own. Default false."
+            ),
+        ] = False,
+        as_of: AsOf = None,
     ) -> list[Ownership]:
         split_uid(owner, path=["owner"])
         found = await questions.owned_by(
@@ -400,14 +591,22 @@ class Query:
         )
         return [Ownership.from_edge(owner=o.owner, target=o.target, edge=o.edge) for o in found]
 
-    @strawberry.field(description="Q8: things with no owner now (or at asOf).")
+    @strawberry.field(
+        description="Q8: things with no owner now (or at asOf), in id order. A version "
+        "with an owner of its own or of its dataset or model counts as owned."
+    )
     async def unowned(
         self,
         info: Info[Context, None],
-        kinds: list[GqlKind] | None = None,  # type: ignore[valid-type]
-        first: int | None = None,
-        after: str | None = None,
-        as_of: datetime | None = None,
+        kinds: Annotated[
+            list[GqlKind] | None,  # type: ignore[valid-type]
+            strawberry.argument(
+                description="Kinds to look at; null: DATASET, FEATURE, JOB, MODEL, DEPLOYMENT."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        as_of: AsOf = None,
     ) -> Connection[CatalogNode]:
         chosen = [Kind(k) for k in kinds] if kinds else UNOWNED_DEFAULT
         graph, at, after_key = (
@@ -432,7 +631,10 @@ class Query:
         items = [(n.uid, to_type(n)) for n in found]
         return connection(items, has_next=more, after=after_key, total=total)
 
-    @strawberry.field(description="Q9: deployments serving now; see `serving` on each.")
+    @strawberry.field(
+        description="Q9: every deployment serving something now; `serving` on each "
+        "gives the model versions with their roles and traffic shares."
+    )
     async def production_view(self, info: Info[Context, None]) -> list[Deployment]:
         found = await questions.production_view(info.context.graph, at=info.context.loaders.at)
         return [to_type(d) for d in found]  # type: ignore[misc]
@@ -440,16 +642,38 @@ class Query:
     @strawberry.field(
         description="Q10: find entities by text (an exact key first, then keys starting "
         "with it, then every word in keys, names, descriptions or tags; docs/search.md) "
-        "and/or by tag and classification."
+        "and/or by tag and classification. Give at least one of text, tag or classification."
     )
     async def search(
         self,
         info: Info[Context, None],
-        text: str | None = None,
-        kinds: list[GqlKind] | None = None,  # type: ignore[valid-type]
-        tag: str | None = None,
-        classification: str | None = None,
-        first: int | None = None,
+        text: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words or a key: 1 to 20 words, at most 500 characters; "
+                "punctuation separates words and is never search syntax."
+            ),
+        ] = None,
+        kinds: Annotated[
+            list[GqlKind] | None,  # type: ignore[valid-type]
+            strawberry.argument(
+                description="Kinds to search; null: all but PREDICTION, RUN and EVALUATION."
+            ),
+        ] = None,
+        tag: Annotated[
+            str | None, strawberry.argument(description="Only nodes with this tag (exact).")
+        ] = None,
+        classification: Annotated[
+            str | None,
+            strawberry.argument(description="Only nodes classified as this key (e.g. PII)."),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="How many hits: 1 to LINEAGE_MAX_PAGE_SIZE, capped at "
+                "LINEAGE_MAX_SEARCH_RESULTS (default 100); null: LINEAGE_DEFAULT_PAGE_SIZE."
+            ),
+        ] = None,
     ) -> list[SearchHit]:
         if not (text or tag or classification):
             raise BadInputError("give text, tag or classification", path=["text"])

@@ -4,11 +4,13 @@ classifications, reproducibility, audit trail, approvals, KPIs, evaluations, mod
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.analytics import ClassificationPath, classification_paths
+from lineage_catalog.api.graphql.arguments import Depth, ModelVersionKey
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.governance import AuditEvent
 from lineage_catalog.api.graphql.lifecycle import Approval, ModelCard
@@ -30,23 +32,23 @@ from lineage_catalog.store import audit as audit_store
     "answer the catalog gives on its own (Q1, Q4, Q5, Q6, approvals, KPIs, model card)."
 )
 class ComplianceReport:
-    generated_at: datetime
-    model_version: ModelVersion
+    generated_at: datetime = strawberry.field(description="When the report was made (UTC).")
+    model_version: ModelVersion = strawberry.field(description="The model version reported on.")
     key: strawberry.Private[str]
 
-    @strawberry.field
+    @strawberry.field(description="The model it is a version of.")
     async def model(self, info: Info[Context, None]) -> Model | None:
         model_key = self.model_version.record.props.get("model")
         record = await info.context.loaders.node.load(uid(Kind.MODEL, str(model_key)))
         return to_type(record) if record else None  # type: ignore[return-value]
 
     @strawberry.field(description="Upstream lineage with owners, as for a prediction (Q1).")
-    async def lineage(self, info: Info[Context, None], depth: int | None = None) -> PredictionTrace:
+    async def lineage(self, info: Info[Context, None], depth: Depth = None) -> PredictionTrace:
         return await trace_model_version(info, model_version=self.key, depth=depth)
 
     @strawberry.field(description="Classifications upstream, with paths (Q4).")
     async def classifications_upstream(
-        self, info: Info[Context, None], depth: int | None = None
+        self, info: Info[Context, None], depth: Depth = None
     ) -> list[ClassificationPath]:
         return await classification_paths(info, id=self.model_version.id, depth=depth, as_of=None)
 
@@ -88,7 +90,15 @@ class ComplianceReport:
 
     @strawberry.field(description="Audit events of the version and of its model (Q5).")
     async def audit_trail(
-        self, info: Info[Context, None], first: int | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="How many events, newest first: 1 to LINEAGE_MAX_PAGE_SIZE; null: "
+                "that maximum (default 500)."
+            ),
+        ] = None,
     ) -> list[AuditEvent]:
         model_key = self.model_version.record.props.get("model")
         found = await audit_store.trail(
@@ -101,9 +111,12 @@ class ComplianceReport:
 
 @strawberry.type
 class ReportQuery:
-    @strawberry.field(description="Q7: the compliance report of a model version.")
+    @strawberry.field(
+        description="Q7: the compliance report of a model version (`lineage report` and "
+        "/api/v1/reports/compliance render it as a document); null for an unknown version."
+    )
     async def compliance_report(
-        self, info: Info[Context, None], model_version: str
+        self, info: Info[Context, None], model_version: ModelVersionKey
     ) -> ComplianceReport | None:
         record = await info.context.loaders.node.load(uid(Kind.MODEL_VERSION, model_version))
         if record is None:

@@ -45,33 +45,39 @@ log = logging.getLogger("lineage_catalog.graphql")
 MAX_ALIASES = 30
 
 
-@strawberry.type
+@strawberry.type(description="How many nodes of each main kind the catalog holds now.")
 class CatalogStats:
     """How many nodes of each main kind the catalog holds."""
 
-    datasets: int
-    dataset_versions: int
-    features: int
-    code_commits: int
-    runs: int
-    models: int
-    model_versions: int
-    deployments: int
-    predictions: int
-    people: int
-    teams: int
+    datasets: int = strawberry.field(description="Datasets in the catalog.")
+    dataset_versions: int = strawberry.field(description="Dataset versions in the catalog.")
+    features: int = strawberry.field(description="Features in the catalog.")
+    code_commits: int = strawberry.field(description="Code commits in the catalog.")
+    runs: int = strawberry.field(description="Runs in the catalog.")
+    models: int = strawberry.field(description="Models in the catalog.")
+    model_versions: int = strawberry.field(description="Model versions in the catalog.")
+    deployments: int = strawberry.field(description="Deployments in the catalog.")
+    predictions: int = strawberry.field(description="Predictions in the catalog.")
+    people: int = strawberry.field(description="People in the catalog.")
+    teams: int = strawberry.field(description="Teams in the catalog.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Every change: registering and linking, the governed lifecycle and accounts. "
+    "Each mutation is one transaction with its audit event; a refusal writes nothing."
+)
 class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation):
     """Every change: registering and linking, and the governed lifecycle."""
 
 
-@strawberry.type
+@strawberry.type(
+    description="Every read: lookups by key, lists, the catalog's questions (Q1 to Q10), "
+    "lineage, the explorer, governance and the lifecycle."
+)
 class Query(
     CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, ReportQuery, ExploreQuery
 ):
-    @strawberry.field(description="Node counts per kind.")
+    @strawberry.field(description="How many nodes of each main kind the catalog holds now.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
         stats = await catalog.catalog_stats(info.context.graph)
         return CatalogStats(**{f: getattr(stats, f) for f in stats.__slots__})

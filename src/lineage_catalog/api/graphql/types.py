@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql.arguments import AsOf
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.auth.policy import cleared, restricted_props
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
@@ -18,18 +19,27 @@ from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 _PROP = "stored_property"
 
 
-def prop(name: str) -> Any:
+def prop(name: str, description: str) -> Any:
     """A field holding the node's stored property `name`, filled in by `to_type`.
 
     A plain data field, not a resolver: graphql-core reads it as an attribute, without the
     per-field resolver call and Info object (a 10k-node answer has 100k such fields)."""
-    return strawberry.field(default=None, metadata={_PROP: name})
+    return strawberry.field(default=None, description=description, metadata={_PROP: name})
 
 
-@strawberry.interface(description="Any catalog node. `id` is `<Kind>:<key>`.")
+@strawberry.interface(
+    description="Any catalog node: an entity, activity, agent, deployment or classification. "
+    "Its `id` is `<Kind>:<key>` and unique in the catalog."
+)
 class CatalogNode:
-    id: strawberry.ID
-    key: str
+    id: strawberry.ID = strawberry.field(
+        description="The node's id, `<Kind>:<key>` (e.g. `DatasetVersion:loans-raw@2026-09-01`); "
+        "what `node(id)`, lineage arguments and edges use."
+    )
+    key: str = strawberry.field(
+        description="The node's key, unique within its kind and human-readable; a version's "
+        "key is `<parent key>@<version>`."
+    )
     record: strawberry.Private[NodeRecord]
     kind: str = strawberry.field(default="", description="The node's kind, e.g. DatasetVersion.")
     recorded_at: datetime | None = strawberry.field(
@@ -39,7 +49,10 @@ class CatalogNode:
     )
 
 
-Owner = Annotated["Person | Team | ServiceAccount", strawberry.union("Owner")]
+Owner = Annotated[
+    "Person | Team | ServiceAccount",
+    strawberry.union("Owner", description="An agent: a person, a team or a service account."),
+]
 
 
 @strawberry.type(
@@ -48,9 +61,15 @@ Owner = Annotated["Person | Team | ServiceAccount", strawberry.union("Owner")]
     "by `inherited`; on anything else only its own."
 )
 class Ownership:
-    role: str | None
-    since: datetime | None
-    until: datetime | None
+    role: str | None = strawberry.field(
+        description="technical_owner, business_owner or steward (see OwnerRole)."
+    )
+    since: datetime | None = strawberry.field(
+        description="When the ownership began (inclusive); null: since the catalog knows it."
+    )
+    until: datetime | None = strawberry.field(
+        description="When it ended (exclusive); null: it still holds."
+    )
     inherited: bool = strawberry.field(
         description="False: the ownership is on the thing asked about (`target` is that "
         "thing). True: it is on the thing's parent over VERSION_OF (`target` is the Dataset "
@@ -59,7 +78,7 @@ class Ownership:
     owner_record: strawberry.Private[NodeRecord]
     target_record: strawberry.Private[NodeRecord]
 
-    @strawberry.field
+    @strawberry.field(description="Who owns it: a person, a team or a service account.")
     def owner(self) -> Owner:
         return to_type(self.owner_record)  # type: ignore[return-value]
 
@@ -193,49 +212,65 @@ async def classifications_of(info: Info[Context, None], node: NodeRecord) -> lis
     return [Classification.from_node(n.node) for n in found]
 
 
-@strawberry.type
+@strawberry.type(
+    description="A person: an owner, a commit author, a run's trigger and, with an account, a "
+    "caller of the API. Key: the email address, lower case."
+)
 class Person(CatalogNode):
     """A person (key: email address)."""
 
-    name: str | None = prop("name")
-    handle: str | None = prop("handle")
-    active: bool | None = prop("active")
+    name: str | None = prop("name", "Full name.")
+    handle: str | None = prop("handle", "A short user name (e.g. the email's local part).")
+    active: bool | None = prop(
+        "active",
+        "False once the person's account is disabled (disableAccount): their tokens stop "
+        "working at once. Null for a person recorded without an account.",
+    )
 
-    @strawberry.field
+    @strawberry.field(description="Teams the person is a member of (MEMBER_OF).")
     async def teams(self, info: Info[Context, None]) -> list[Team]:
         return await _nodes(info, self.record, Rel.MEMBER_OF, outgoing=True)  # type: ignore[return-value]
 
-    @strawberry.field(description="What this person owns now (directly).")
+    @strawberry.field(
+        description="What this person owns now, directly (not through a team); `ownedBy` answers "
+        "at a time and with teams."
+    )
     async def owns(self, info: Info[Context, None]) -> list[Ownership]:
         found = await _neighbors(info, self.record, Rel.OWNS, outgoing=True, current=True)
         return [Ownership.from_edge(owner=self.record, target=n.node, edge=n.edge) for n in found]
 
 
-@strawberry.type
+@strawberry.type(description="A team of people that owns things. Key: a slug, e.g. risk-ml.")
 class Team(CatalogNode):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
+    name: str | None = prop("name", "Display name, e.g. Risk ML.")
+    description: str | None = prop("description", "What the team does.")
 
-    @strawberry.field
+    @strawberry.field(description="People who are members of the team.")
     async def members(self, info: Info[Context, None]) -> list[Person]:
         return await _nodes(info, self.record, Rel.MEMBER_OF, outgoing=False)  # type: ignore[return-value]
 
-    @strawberry.field(description="What this team owns now.")
+    @strawberry.field(description="What this team owns now (its own ownerships, not its members').")
     async def owns(self, info: Info[Context, None]) -> list[Ownership]:
         found = await _neighbors(info, self.record, Rel.OWNS, outgoing=True, current=True)
         return [Ownership.from_edge(owner=self.record, target=n.node, edge=n.edge) for n in found]
 
 
-@strawberry.type(description="An automated actor: scheduler, CI, monitor.")
+@strawberry.type(
+    description="An automated actor: scheduler, CI, monitor. It triggers runs, may own things "
+    "and, with an account, calls the API. Key: a slug, e.g. airflow-scheduler."
+)
 class ServiceAccount(CatalogNode):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
+    name: str | None = prop("name", "Display name.")
+    description: str | None = prop("description", "What the account does.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A class of data (PII, SENSITIVE, ...) that things are CLASSIFIED_AS; it "
+    "propagates downstream along lineage at query time (classificationsUpstream). Key: e.g. PII."
+)
 class Classification(CatalogNode):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
+    name: str | None = prop("name", "Display name, e.g. Personally identifiable information.")
+    description: str | None = prop("description", "What data the class covers.")
 
     @strawberry.field(
         description="Whether the schema and sample of what it classifies need its clearance "
@@ -249,20 +284,27 @@ class Classification(CatalogNode):
         return to_type(node)  # type: ignore[return-value]
 
 
-@strawberry.type
+@strawberry.type(description="One column of a dataset version's schema.")
 class SchemaField:
-    name: str
-    type: str | None
-    description: str | None
+    name: str = strawberry.field(description="The column's name.")
+    type: str | None = strawberry.field(
+        description="The column's type as the source names it (string, int, timestamp, ...)."
+    )
+    description: str | None = strawberry.field(description="What the column holds.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A dataset: a table, file set or topic whose contents come in versions "
+    "(DatasetVersion). Key: a slug, e.g. loans-raw."
+)
 class Dataset(CatalogNode):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
-    tags: list[str] | None = prop("tags")
-    platform: str | None = prop("platform")
-    location: str | None = prop("location")
+    name: str | None = prop("name", "Display name.")
+    description: str | None = prop("description", "What the dataset holds.")
+    tags: list[str] | None = prop(
+        "tags", "Free-form tags; `search(tag)` and `nodes(tag)` match them."
+    )
+    platform: str | None = prop("platform", "Where it lives: s3, postgres, bigquery, ...")
+    location: str | None = prop("location", "The dataset's address on its platform (a URI).")
 
     @strawberry.field(description="Versions, newest recorded first.")
     async def versions(self, info: Info[Context, None]) -> list[DatasetVersion]:
@@ -271,23 +313,26 @@ class Dataset(CatalogNode):
     @strawberry.field(
         description="Owners now (or at asOf): its own; owners of a version are on the version."
     )
-    async def owners(
-        self, info: Info[Context, None], as_of: datetime | None = None
-    ) -> list[Ownership]:
+    async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
         return await owners_of(info, self.record, as_of)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Classifications set on the dataset itself (its versions inherit them)."
+    )
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         return await classifications_of(info, self.record)
 
 
 @strawberry.interface(description="An entity in lineage: generated and used by runs.")
 class Entity(CatalogNode):
-    @strawberry.field(description="The run that generated this version.")
+    @strawberry.field(
+        description="The run that generated this (GENERATED); null for a raw source or one "
+        "recorded without its run."
+    )
     async def generated_by(self, info: Info[Context, None]) -> Run | None:
         return await _one(info, self.record, Rel.GENERATED, outgoing=False)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Runs that used this version.")
+    @strawberry.field(description="Runs that used this (USED), in no set order.")
     async def used_by(self, info: Info[Context, None]) -> list[Run]:
         return await _nodes(info, self.record, Rel.USED, outgoing=False)  # type: ignore[return-value]
 
@@ -295,19 +340,22 @@ class Entity(CatalogNode):
         description="Owners now (or at asOf): its own and, for a dataset or model version, "
         "those of its dataset or model, marked `inherited`."
     )
-    async def owners(
-        self, info: Info[Context, None], as_of: datetime | None = None
-    ) -> list[Ownership]:
+    async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
         return await owners_of(info, self.record, as_of)
 
 
-@strawberry.type
+@strawberry.type(
+    description="One version of a dataset (a snapshot, a partition, a release). Key: "
+    "`<dataset>@<version>`, e.g. loans-raw@2026-09-01."
+)
 class DatasetVersion(Entity):
-    version: str | None = prop("version")
-    content_hash: str | None = prop("content_hash")
-    location: str | None = prop("location")
-    row_count: int | None = prop("row_count")
-    created_at: datetime | None = prop("created_at")
+    version: str | None = prop("version", "The version part of the key, e.g. 2026-09-01.")
+    content_hash: str | None = prop(
+        "content_hash", "A hash of the version's content as the producer gave it, e.g. sha256:..."
+    )
+    location: str | None = prop("location", "Where this version's data lives (a URI).")
+    row_count: int | None = prop("row_count", "Number of rows, as the producer reported it.")
+    created_at: datetime | None = prop("created_at", "When the version was written (UTC).")
 
     @strawberry.field(
         description="Restricted: null unless the caller is cleared for every restricted "
@@ -330,7 +378,7 @@ class DatasetVersion(Entity):
             return None
         return self.record.props.get("sample")
 
-    @strawberry.field
+    @strawberry.field(description="The dataset this is a version of.")
     async def dataset(self, info: Info[Context, None]) -> Dataset | None:
         return await _parent(info, Kind.DATASET, self.record.props.get("dataset"))  # type: ignore[no-any-return]
 
@@ -343,52 +391,68 @@ class DatasetVersion(Entity):
         return list(seen.values())
 
 
-@strawberry.type
+@strawberry.type(
+    description="A model input computed by a run from dataset versions. Key: e.g. "
+    "credit.debt_to_income."
+)
 class Feature(Entity):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
-    dtype: str | None = prop("dtype")
-    tags: list[str] | None = prop("tags")
+    name: str | None = prop("name", "Display name.")
+    description: str | None = prop("description", "What the feature measures.")
+    dtype: str | None = prop("dtype", "The value type: float, int, string, ...")
+    tags: list[str] | None = prop("tags", "Free-form tags.")
 
-    @strawberry.field
+    @strawberry.field(description="Classifications set on the feature itself.")
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         return await classifications_of(info, self.record)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A commit of the code a run executed. Key: `<repo>@<sha>`, e.g. "
+    "acme/credit-risk@3f2a..."
+)
 class CodeCommit(CatalogNode):
-    repo: str | None = prop("repo")
-    sha: str | None = prop("sha")
-    message: str | None = prop("message")
-    authored_at: datetime | None = prop("authored_at")
+    repo: str | None = prop("repo", "The repository, e.g. acme/credit-risk.")
+    sha: str | None = prop("sha", "The commit hash.")
+    message: str | None = prop("message", "The commit message.")
+    authored_at: datetime | None = prop("authored_at", "When it was authored (UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The person who authored the commit (AUTHORED), if known.")
     async def author(self, info: Info[Context, None]) -> Person | None:
         return await _one(info, self.record, Rel.AUTHORED, outgoing=False)  # type: ignore[no-any-return]
 
 
-@strawberry.type
+@strawberry.type(
+    description="A pipeline step that runs again and again (an Airflow task, a training "
+    "script); each execution is a Run. Key: e.g. etl.loans-clean."
+)
 class Job(CatalogNode):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
+    name: str | None = prop("name", "Display name.")
+    description: str | None = prop("description", "What the job does.")
 
-    @strawberry.field
-    async def owners(
-        self, info: Info[Context, None], as_of: datetime | None = None
-    ) -> list[Ownership]:
+    @strawberry.field(description="Owners of the job now (or at asOf).")
+    async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
         return await owners_of(info, self.record, as_of)
 
 
-@strawberry.type(description="An activity: one execution of a job.")
+@strawberry.type(
+    description="An activity: one execution of a job, which USED entity versions, GENERATED "
+    "others and EXECUTED a code commit. Key: the run id (OpenLineage's runId where one exists)."
+)
 class Run(CatalogNode):
-    run_kind: str | None = prop("run_kind")
-    status: str | None = prop("status")
-    started_at: datetime | None = prop("started_at")
-    ended_at: datetime | None = prop("ended_at")
-    parameters: JSON | None = prop("parameters")
-    environment: JSON | None = prop("environment")
+    run_kind: str | None = prop(
+        "run_kind", "transformation, training, evaluation, inference_batch or other (RunKind)."
+    )
+    status: str | None = prop("status", "running, completed, failed or aborted (RunStatus).")
+    started_at: datetime | None = prop("started_at", "When the run started (UTC).")
+    ended_at: datetime | None = prop("ended_at", "When it ended (UTC); null while running.")
+    parameters: JSON | None = prop(
+        "parameters", "The run's parameters as a JSON object (hyperparameters, snapshot date, ...)."
+    )
+    environment: JSON | None = prop(
+        "environment", "Where it ran as a JSON object: interpreter, image, package versions."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The job this is a run of.")
     async def job(self, info: Info[Context, None]) -> Job | None:
         return await _parent(info, Kind.JOB, self.record.props.get("job"))  # type: ignore[no-any-return]
 
@@ -400,7 +464,7 @@ class Run(CatalogNode):
     async def generated(self, info: Info[Context, None]) -> list[CatalogNode]:
         return await _nodes(info, self.record, Rel.GENERATED, outgoing=True)
 
-    @strawberry.field
+    @strawberry.field(description="The code commit the run executed (EXECUTED).")
     async def code_commit(self, info: Info[Context, None]) -> CodeCommit | None:
         return await _one(info, self.record, Rel.EXECUTED, outgoing=True)  # type: ignore[no-any-return]
 
@@ -409,11 +473,14 @@ class Run(CatalogNode):
         return await _one(info, self.record, Rel.TRIGGERED, outgoing=False)  # type: ignore[no-any-return]
 
 
-@strawberry.type
+@strawberry.type(
+    description="A model: what its versions (ModelVersion) are versions of, with KPIs and "
+    "owners. Key: a slug, e.g. credit-risk."
+)
 class Model(CatalogNode):
-    name: str | None = prop("name")
-    description: str | None = prop("description")
-    tags: list[str] | None = prop("tags")
+    name: str | None = prop("name", "Display name.")
+    description: str | None = prop("description", "What the model predicts and for whom.")
+    tags: list[str] | None = prop("tags", "Free-form tags.")
 
     @strawberry.field(description="Versions, newest recorded first.")
     async def versions(self, info: Info[Context, None]) -> list[ModelVersion]:
@@ -422,20 +489,28 @@ class Model(CatalogNode):
     @strawberry.field(
         description="Owners now (or at asOf): its own; owners of a version are on the version."
     )
-    async def owners(
-        self, info: Info[Context, None], as_of: datetime | None = None
-    ) -> list[Ownership]:
+    async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
         return await owners_of(info, self.record, as_of)
 
 
 @strawberry.type(description="A deployment serving a model version over [validFrom, validTo).")
 class Serving:
-    role: str | None
-    traffic_share: float | None
-    valid_from: datetime | None
-    valid_to: datetime | None
-    reason: str | None
-    changed_by: str | None
+    role: str | None = strawberry.field(
+        description="champion, challenger, shadow or canary (ServingRole)."
+    )
+    traffic_share: float | None = strawberry.field(
+        description="The share of the deployment's traffic, 0.0 to 1.0 (a shadow gets 0.0)."
+    )
+    valid_from: datetime | None = strawberry.field(
+        description="When the serving began (inclusive, UTC)."
+    )
+    valid_to: datetime | None = strawberry.field(
+        description="When it ended (exclusive, UTC); null: it still serves."
+    )
+    reason: str | None = strawberry.field(description="Why it was changed, as recorded.")
+    changed_by: str | None = strawberry.field(
+        description="Who made the change: an email or an account id."
+    )
     imported: bool = strawberry.field(
         description="Loaded as history by an admin's bulk load, not recorded by the lifecycle: "
         "no approval or warm-up is on record for it."
@@ -443,11 +518,11 @@ class Serving:
     deployment_record: strawberry.Private[NodeRecord]
     model_version_record: strawberry.Private[NodeRecord]
 
-    @strawberry.field
+    @strawberry.field(description="The deployment that served.")
     def deployment(self) -> Deployment:
         return to_type(self.deployment_record)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The model version it served.")
     def model_version(self) -> ModelVersion:
         return to_type(self.model_version_record)  # type: ignore[return-value]
 
@@ -468,18 +543,31 @@ class Serving:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One trained version of a model, GENERATED by its training run. Key: "
+    "`<model>@<version>`, e.g. credit-risk@2."
+)
 class ModelVersion(Entity):
-    version: str | None = prop("version")
-    stage: str | None = prop("stage")
-    artifact_uri: str | None = prop("artifact_uri")
-    metrics: JSON | None = prop("metrics")
+    version: str | None = prop("version", "The version part of the key, e.g. 2.")
+    stage: str | None = prop(
+        "stage",
+        "registered, staging, production or archived (Stage); moved by transitionStage "
+        "and approved promotions only.",
+    )
+    artifact_uri: str | None = prop("artifact_uri", "Where the trained artifact is stored (a URI).")
+    metrics: JSON | None = prop(
+        "metrics",
+        "Training metrics as a JSON object of numbers, e.g. {auc: 0.81}; KPIs are "
+        "checked against evaluations, not these.",
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The model this is a version of.")
     async def model(self, info: Info[Context, None]) -> Model | None:
         return await _parent(info, Kind.MODEL, self.record.props.get("model"))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Deployments serving this version now.")
+    @strawberry.field(
+        description="How deployments serve this version now: role and traffic share each."
+    )
     async def served_by(self, info: Info[Context, None]) -> list[Serving]:
         found = await _neighbors(info, self.record, Rel.SERVED, outgoing=False, current=True)
         return [
@@ -488,17 +576,18 @@ class ModelVersion(Entity):
         ]
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where model versions serve predictions: an endpoint in an environment. Key: "
+    "`<environment>/<name>`, e.g. prod/credit-risk-api."
+)
 class Deployment(CatalogNode):
-    name: str | None = prop("name")
-    environment: str | None = prop("environment")
-    endpoint: str | None = prop("endpoint")
-    strategy: str | None = prop("strategy")
+    name: str | None = prop("name", "The deployment's name, e.g. credit-risk-api.")
+    environment: str | None = prop("environment", "The environment, e.g. prod or staging.")
+    endpoint: str | None = prop("endpoint", "The URL that serves predictions.")
+    strategy: str | None = prop("strategy", "How versions share traffic, e.g. champion-challenger.")
 
     @strawberry.field(description="What serves now (or at asOf): roles and traffic shares.")
-    async def serving(
-        self, info: Info[Context, None], as_of: datetime | None = None
-    ) -> list[Serving]:
+    async def serving(self, info: Info[Context, None], as_of: AsOf = None) -> list[Serving]:
         found = await _neighbors(
             info, self.record, Rel.SERVED, outgoing=True, current=True, as_of=as_of
         )
@@ -507,7 +596,9 @@ class Deployment(CatalogNode):
             for n in found
         ]
 
-    @strawberry.field(description="Every serving interval, newest first.")
+    @strawberry.field(
+        description="Every serving interval, ended or not, with who changed it and why (Q3)."
+    )
     async def serving_history(self, info: Info[Context, None]) -> list[Serving]:
         found = await _neighbors(info, self.record, Rel.SERVED, outgoing=True)
         return [
@@ -515,32 +606,36 @@ class Deployment(CatalogNode):
             for n in found
         ]
 
-    @strawberry.field
-    async def owners(
-        self, info: Info[Context, None], as_of: datetime | None = None
-    ) -> list[Ownership]:
+    @strawberry.field(description="Owners of the deployment now (or at asOf).")
+    async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
         return await owners_of(info, self.record, as_of)
 
 
-@strawberry.type
+@strawberry.type(
+    description="One prediction, MADE_BY a deployment and a model version; predictionTrace "
+    "follows it upstream. Key: the caller's prediction id, e.g. pred-00000042."
+)
 class Prediction(CatalogNode):
-    time: datetime | None = prop("time")
-    output: str | None = prop("output")
+    time: datetime | None = prop("time", "When the prediction was made (UTC).")
+    output: str | None = prop("output", "What the model answered, as text (often JSON).")
 
-    @strawberry.field
+    @strawberry.field(description="The deployment that made it.")
     async def deployment(self, info: Info[Context, None]) -> Deployment | None:
         return await _parent(info, Kind.DEPLOYMENT, self.record.props.get("deployment"))  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="The model version that made it.")
     async def model_version(self, info: Info[Context, None]) -> ModelVersion | None:
         key = self.record.props.get("model_version")
         return await _parent(info, Kind.MODEL_VERSION, key)  # type: ignore[no-any-return]
 
 
-@strawberry.type
+@strawberry.type(
+    description="Metrics of a model version measured by an evaluation run (recordEvaluation); "
+    "what KPIs and promotions are checked against. Key: chosen by the caller."
+)
 class Evaluation(Entity):
-    metrics: JSON | None = prop("metrics")
-    created_at: datetime | None = prop("created_at")
+    metrics: JSON | None = prop("metrics", "The measured metrics, a JSON object of numbers.")
+    created_at: datetime | None = prop("created_at", "When the evaluation was made (UTC).")
 
 
 _TYPES: dict[Kind, type[CatalogNode]] = {
