@@ -185,7 +185,7 @@ def git_commit(rev: str | None = None) -> str:
         done = subprocess.run(
             ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True
         )
-        return done.stdout.strip() + f" ({rev}, snapshot)"
+        return done.stdout.strip() + " (snapshot)"
 
     done = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -250,6 +250,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="lineage-attack-"))
     if args.at:
+        # Fixed now: commits made while the suite runs do not change what it reports on.
+        named = args.at
+        args.at = subprocess.run(
+            ["git", "rev-parse", "--verify", f"{named}^{{commit}}"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
         os.environ["PYTHONPATH"] = str(_snapshot(args.at, work / "snapshot") / "src")
     harness = Harness(work)
     parts: list[common.Part] = []

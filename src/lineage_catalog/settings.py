@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Origins a browser may call the API from (CORS); none by default.
     cors_origins: list[str] = Field(default_factory=list)
 
+    # The compliance report's PDF is the HTML report printed by headless Chromium.
+    chromium_path: str = "/usr/bin/chromium"
+
     # Logs (docs/security.md, "Logs"): `text` for people, `json` (one object per line) for
     # a log pipeline; the level of the catalog's loggers.
     log_format: Literal["text", "json"] = "text"

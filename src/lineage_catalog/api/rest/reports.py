@@ -1,7 +1,9 @@
-"""Q7 as a document: the compliance report of a model version in JSON, Markdown or HTML."""
+"""Q7 as a document: the compliance report of a model version in JSON, Markdown, HTML or
+PDF."""
 
 from __future__ import annotations
 
+import asyncio
 from enum import StrEnum
 from typing import Annotated
 
@@ -14,7 +16,7 @@ from lineage_catalog.api.rest.errors import error_response
 from lineage_catalog.api.rest.openapi import TIMED_OUT, TOKEN, Error, token_refusals
 from lineage_catalog.domain.auth import Principal, Role
 from lineage_catalog.domain.errors import CatalogError
-from lineage_catalog.reporting import MEDIA_TYPES, render, report_data
+from lineage_catalog.reporting import MEDIA_TYPES, render, report_data, to_pdf
 
 router = APIRouter()
 Reader = Annotated[Principal, rest_principal(Role.READER)]
@@ -24,6 +26,7 @@ class ReportFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    PDF = "pdf"
 
 
 @router.get(
@@ -37,6 +40,7 @@ class ReportFormat(StrEnum):
                 "text/html": {"schema": {"type": "string"}},
                 "text/markdown": {"schema": {"type": "string"}},
                 "application/json": {"schema": {"type": "object"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
             }
         },
         400: {"model": Error, "description": "The report's query refused its input."},
@@ -57,6 +61,10 @@ async def compliance_report(
                       request_id=request.state.request_id, principal=caller)  # fmt: skip
     try:
         data = await report_data(state.schema, context=context, model_version=model_version)
+        if format is ReportFormat.PDF:
+            # Chromium prints for a second or two: off the event loop.
+            pdf = await asyncio.to_thread(to_pdf, data, chromium=state.settings.chromium_path)
+            return Response(pdf, media_type=MEDIA_TYPES["pdf"])
     except CatalogError as e:
         return error_response(e)
     return Response(render(data, format.value), media_type=MEDIA_TYPES[format.value])
