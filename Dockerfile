@@ -22,6 +22,10 @@ COPY --from=web /app/src/lineage_catalog/_web ./src/lineage_catalog/_web
 RUN uv sync --locked --no-dev --no-editable
 
 FROM python:3.11-slim
+# Debian's chromium prints the compliance report to PDF (LINEAGE_CHROMIUM_PATH).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 lineage
 COPY --from=build /app/.venv /app/.venv
 ENV PATH="/app/.venv/bin:$PATH" \
