@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import importlib.metadata
 import logging
 import logging.config
 import os
@@ -13,11 +15,14 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage_catalog import localneo4j
 from lineage_catalog.logs import logging_config
 from lineage_catalog.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from lineage_catalog.cli_progress import LoadBar
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,8 +39,39 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _examples(*lines: str) -> str:
+    heading = "Example:" if len(lines) == 1 else "Examples:"
+    return heading + "\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    *examples: str,
+) -> argparse.ArgumentParser:
+    """A sub-command whose --help shows its summary and examples as written."""
+    return commands.add_parser(
+        name, help=summary, description=summary, epilog=_examples(*examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lineage", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lineage",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "lineage db start && lineage db migrate   # a local Neo4j with the catalog's schema",
+            "lineage demo load && lineage serve       # demo data behind the API",
+            "lineage load predictions.parquet --kind predictions",
+            "lineage COMMAND --help                   # a command's options and examples",
+        ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {importlib.metadata.version(_PACKAGE)}"
+    )
     parser.add_argument(
         "--actor",
         default=os.environ.get("LINEAGE_CLI_ACTOR") or f"ServiceAccount:cli-{getpass.getuser()}",
@@ -44,33 +80,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the GraphQL API with uvicorn")
+    serve = _command(commands, "serve", "serve the GraphQL API with uvicorn",
+                     "lineage serve                                  # http://127.0.0.1:8000/graphql",
+                     "lineage serve --host 0.0.0.0 --port 8080 --workers 4")  # fmt: skip
     serve.add_argument("--host", help="default: LINEAGE_HOST (127.0.0.1)")
     serve.add_argument("--port", type=int, help="default: LINEAGE_PORT (8000)")
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (1)")
     serve.set_defaults(handler=_serve)
 
-    db = commands.add_parser("db", help="the database: migrations and the local Neo4j")
+    db = _command(commands, "db", "the database: migrations and the local Neo4j",
+                  "lineage db start && lineage db migrate", "lineage db status")  # fmt: skip
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
-    db_commands.add_parser("migrate", help="apply pending migrations").set_defaults(
-        handler=_db_migrate
-    )
-    start = db_commands.add_parser("start", help="start the local Neo4j (Maven, Java 17)")
+    _command(db_commands, "migrate", "apply pending migrations (idempotent)",
+             "lineage db migrate",
+             "LINEAGE_NEO4J_URI=bolt://db.internal:7687 lineage db migrate",
+             ).set_defaults(handler=_db_migrate)  # fmt: skip
+    start = _command(db_commands, "start", "start the local Neo4j (Maven, Java 17)",
+                     "lineage db start", "lineage db start --port 7688")  # fmt: skip
     start.add_argument("--port", type=int, help="default: LINEAGE_LOCAL_NEO4J_PORT (7687)")
     start.set_defaults(handler=_db_start)
-    db_commands.add_parser("stop", help="stop the local Neo4j").set_defaults(handler=_db_stop)
-    db_commands.add_parser("status", help="is the local Neo4j running").set_defaults(
-        handler=_db_status
+    _command(db_commands, "stop", "stop the local Neo4j", "lineage db stop").set_defaults(
+        handler=_db_stop
     )
+    _command(db_commands, "status", "is the local Neo4j running (exit 3 when not)",
+             "lineage db status || lineage db start").set_defaults(handler=_db_status)  # fmt: skip
 
-    schema = commands.add_parser("schema", help="the GraphQL schema as SDL")
+    schema = _command(commands, "schema", "the GraphQL schema as SDL",
+                      "lineage schema --write schema.graphql", "lineage schema | less")  # fmt: skip
     schema.add_argument("--write", type=Path, help="write to this file instead of stdout")
     schema.set_defaults(handler=_schema)
 
-    load = commands.add_parser("load", help="bulk-load a Parquet or Arrow IPC file")
-    load.add_argument("file", type=Path)
+    load = _command(commands, "load", "bulk-load a Parquet or Arrow IPC file",
+                    "lineage load predictions.parquet --kind predictions",
+                    "lineage load owners.arrow --kind edges --reason 'ownership import'",
+                    "lineage load runs.parquet --kind runs --no-progress > load.log",
+                    )  # fmt: skip
+    load.add_argument("file", type=Path, help="a Parquet file, an Arrow IPC file or stream")
     load.add_argument("--kind", required=True, choices=[k.value for k in _load_kinds()])
-    load.add_argument("--batch-size", type=int, default=10_000)
+    load.add_argument("--batch-size", type=int, default=10_000, help="rows per transaction (10000)")
     load.add_argument(
         "--reason",
         help="why: recorded on the audit events (required for ownership and classification rows)",
@@ -78,27 +125,40 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--rejects", type=Path, help="where rejected rows go (default: FILE.rejects.jsonl)"
     )
+    load.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction,
+        help="a progress bar on stderr: rows, rows/s, rejects (default: when stderr is a terminal)",
+    )  # fmt: skip
     load.set_defaults(handler=_load)
 
-    demo = commands.add_parser("demo", help="demo data")
+    demo = _command(commands, "demo", "demo data", "lineage demo load")
     demo_commands = demo.add_subparsers(required=True, metavar="ACTION")
-    demo_load = demo_commands.add_parser("load", help="replace the graph's catalog with demo data")
-    demo_load.add_argument("--seed", type=int, default=7)
+    demo_load = _command(demo_commands, "load", "replace the graph's catalog with demo data",
+                         "lineage demo load", "lineage demo load --seed 11")  # fmt: skip
+    demo_load.add_argument("--seed", type=int, default=7, help="the generator's seed (7)")
     demo_load.set_defaults(handler=_demo_load)
 
-    admin = commands.add_parser("admin", help="accounts, from the server's host")
+    admin = _command(commands, "admin", "accounts, from the server's host",
+                     "lineage admin bootstrap --email you@example.com")  # fmt: skip
     admin_commands = admin.add_subparsers(required=True, metavar="ACTION")
-    bootstrap = admin_commands.add_parser(
-        "bootstrap", help="create an admin (every role) and print a new API token for it"
-    )
-    bootstrap.add_argument("--email", required=True)
-    bootstrap.add_argument("--name")
+    bootstrap = _command(
+        admin_commands,
+        "bootstrap",
+        "create an admin (every role) and print a new API token for it",
+        "lineage admin bootstrap --email you@example.com --name 'Ada Admin' > token.txt",
+        "lineage admin bootstrap --email dpo@example.com --clearance pii --clearance finance",
+    )  # fmt: skip
+    bootstrap.add_argument("--email", required=True, help="the admin's e-mail, their Person key")
+    bootstrap.add_argument("--name", help="their display name")
     bootstrap.add_argument(
         "--clearance", action="append", default=[], help="a clearance to grant (repeatable)"
     )
     bootstrap.set_defaults(handler=_admin_bootstrap)
 
-    report = commands.add_parser("report", help="the compliance report of a model version (Q7)")
+    report = _command(commands, "report", "the compliance report of a model version (Q7)",
+                      "lineage report credit-risk@2",
+                      "lineage report credit-risk@2 --format html --output credit-risk-2.html",
+                      )  # fmt: skip
     report.add_argument("model_version", metavar="MODEL@VERSION")
     report.add_argument(
         "--format", choices=["markdown", "html", "json", "pdf"], default="markdown",
@@ -107,12 +167,15 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, help="write to this file instead of stdout")
     report.set_defaults(handler=_report)
 
-    audit = commands.add_parser("audit", help="the audit trail")
+    audit = _command(commands, "audit", "the audit trail", "lineage audit verify")
     audit_commands = audit.add_subparsers(required=True, metavar="ACTION")
-    audit_commands.add_parser(
-        "verify", help="check the hash chain; name the first broken link (exit 1)"
-    ).set_defaults(handler=_audit_verify)
+    _command(audit_commands, "verify", "check the hash chain; name the first broken link (exit 1)",
+             "lineage audit verify || echo 'audit chain broken'",
+             ).set_defaults(handler=_audit_verify)  # fmt: skip
     return parser
+
+
+_PACKAGE = "lineage-catalog"
 
 
 def _actor(args: argparse.Namespace) -> Any:
@@ -227,27 +290,25 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     from lineage_catalog.domain.auth import Role
     from lineage_catalog.domain.errors import CatalogError
     from lineage_catalog.ingest.arrow import LoadKind
-    from lineage_catalog.services.bulk_load import LoadReport, load, write_rejects
+    from lineage_catalog.services.bulk_load import load, write_rejects
     from lineage_catalog.store.graph import Graph
 
-    def progress(report: LoadReport) -> None:
-        sys.stderr.write(
-            f"\r{report.kind}: {report.rows:,} rows read, {report.loaded:,} loaded, "
-            f"{len(report.rejects):,} rejected, {report.rows_per_second:,.0f} rows/s"
-        )
-        sys.stderr.flush()
+    show_bar = sys.stderr.isatty() if args.progress is None else args.progress
 
     async def work(driver: Any) -> int:
         graph = Graph.of(driver, settings)
-        try:
-            # The host's operator holds every role: governed rows need only the load's reason.
-            report = await load(graph, source=args.file, kind=LoadKind(args.kind),
-                                actor=_actor(args), reason=args.reason, roles=frozenset(Role),
-                                batch_size=args.batch_size, progress=progress)  # fmt: skip
-        except CatalogError as e:
-            print(f"lineage load: {e}", file=sys.stderr)
-            return 2
-        sys.stderr.write("\n")
+        with contextlib.ExitStack() as stack:
+            bar = stack.enter_context(_load_bar(args.kind)) if show_bar else None
+            try:
+                # The host's operator holds every role: governed rows need only the load's reason.
+                report = await load(graph, source=args.file, kind=LoadKind(args.kind),
+                                    actor=_actor(args), reason=args.reason, roles=frozenset(Role),
+                                    batch_size=args.batch_size,
+                                    progress=bar.update if bar else None)  # fmt: skip
+            except CatalogError as e:
+                stack.close()  # the bar first, then the message below it
+                print(f"lineage load: {e}", file=sys.stderr)
+                return 2
         rejects = args.rejects or args.file.with_name(args.file.name + ".rejects.jsonl")
         if report.rejects:
             write_rejects(report, rejects)
@@ -259,6 +320,12 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
         return 1 if report.rejects else 0
 
     return _with_driver(settings, work)
+
+
+def _load_bar(kind: str) -> LoadBar:
+    from lineage_catalog.cli_progress import LoadBar
+
+    return LoadBar(kind=kind, stream=sys.stderr)
 
 
 def _demo_load(args: argparse.Namespace, settings: Settings) -> int:

@@ -95,6 +95,31 @@ def read_batches(source: Path | IO[bytes], *, batch_size: int) -> Iterator[pa.Re
             handle.close()
 
 
+def row_count(source: Path | IO[bytes]) -> int | None:
+    """The rows of a Parquet or Arrow IPC file from its footer, without reading the data; None
+    for an Arrow IPC stream (its length is known only at its end) or what is not readable."""
+    handle = source.open("rb") if isinstance(source, Path) else source
+    try:
+        if not handle.seekable():
+            return None
+        start = handle.tell()
+        try:
+            head = handle.read(6)
+            handle.seek(start)
+            if head[:4] == b"PAR1":
+                return int(pq.ParquetFile(handle).metadata.num_rows)
+            if head == b"ARROW1":
+                return int(ipc.open_file(handle).count_rows())
+            return None
+        finally:
+            handle.seek(start)
+    except (pa.ArrowInvalid, OSError):
+        return None  # read_batches says what is wrong with it
+    finally:
+        if isinstance(source, Path):
+            handle.close()
+
+
 def _split(batch: pa.RecordBatch, size: int) -> Iterator[pa.RecordBatch]:
     for offset in range(0, batch.num_rows, size):
         yield batch.slice(offset, size)

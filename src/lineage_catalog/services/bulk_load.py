@@ -31,6 +31,7 @@ from lineage_catalog.ingest.arrow import (
     parse_row,
     predictions_fast,
     read_batches,
+    row_count,
 )
 from lineage_catalog.services import audit
 from lineage_catalog.store import bulk, nodes
@@ -71,7 +72,23 @@ class LoadReport:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-Progress = Callable[[LoadReport], None]
+@dataclass(frozen=True, slots=True)
+class LoadProgress:
+    """How far a load is: rows read, landed and rejected so far, of `total` rows when the
+    file's footer tells (None for a stream)."""
+
+    rows: int
+    loaded: int
+    rejected: int
+    seconds: float
+    total: int | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+Progress = Callable[[LoadProgress], None]
 
 
 def _parse(
@@ -280,9 +297,15 @@ async def load(
     """Load a Parquet / Arrow IPC source of one kind; valid rows land, the rest are reported.
 
     Each batch is one transaction with one audit event for the rows it wrote. `roles` are
-    the caller's: governed rows (GOVERNED_LINKS) need theirs, and a reason.
+    the caller's: governed rows (GOVERNED_LINKS) need theirs, and a reason. `progress` is
+    called before the first batch and after each one with the counts so far.
     """
     report = LoadReport(kind=kind)
+    total = None
+    if progress:
+        # From the file's footer, not the database: a display shows the total at once.
+        total = row_count(source)
+        progress(LoadProgress(0, 0, 0, 0.0, total))
     started = time.perf_counter()
     for batch in read_batches(source, batch_size=batch_size):
         first = report.rows + 1
@@ -310,7 +333,8 @@ async def load(
         report.rejects += rejects
         report.seconds = time.perf_counter() - started
         if progress:
-            progress(report)
+            progress(LoadProgress(report.rows, report.loaded, len(report.rejects),
+                                  report.seconds, total))  # fmt: skip
     report.seconds = time.perf_counter() - started
     return report
 
