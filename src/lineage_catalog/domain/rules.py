@@ -211,10 +211,31 @@ def _scalar_type(value: Any, path: Path) -> type:
 DISPLAY_NAMES = frozenset({"name", "namespace"})
 
 
+# Properties that hold a URI: stored without the userinfo part (credentials).
+URI_PROPS = frozenset({"location", "artifact_uri", "endpoint", "url"})
+
+
+def without_userinfo(uri: str) -> str:
+    """The URI without `user:password@` in its authority (`postgres://u:p@db/x` ->
+    `postgres://db/x`; also after a sub-scheme, `jdbc:postgresql://u:p@db/x`). A secret
+    in a location would be served to every reader; the same rule is V0006's for stored
+    data."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" not in authority:
+        return uri
+    return scheme + sep + authority.rsplit("@", 1)[1] + rest[len(authority) :]
+
+
 def storable_prop(name: str, value: Any, *, path: Path) -> Any:
-    """One property as `storable` makes it; a display name must also pass check_name."""
+    """One property as `storable` makes it; a display name must also pass check_name, a
+    URI loses its credentials."""
     if name in DISPLAY_NAMES and isinstance(value, str):
         check_name(value, path=list(path))
+    if name in URI_PROPS and isinstance(value, str):
+        value = without_userinfo(value)
     return storable(value, path=path)
 
 
