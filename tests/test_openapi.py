@@ -174,6 +174,7 @@ def test_parameters_are_the_ones_the_routes_read(document: dict[str, Any]) -> No
         "json",
         "markdown",
         "html",
+        "pdf",
     }
 
 
@@ -389,7 +390,7 @@ def test_report_and_health_answers_are_documented(client: TestClient, documented
     for model_version, params, status in [
         ("oa-m@1", {}, 200),
         ("oa-m@2", {}, 404),
-        ("oa-m@1", {"format": "pdf"}, 422),
+        ("oa-m@1", {"format": "docx"}, 422),
     ]:
         response = client.get(f"/api/v1/reports/compliance/{model_version}", params=params)
         assert response.status_code == status, response.text

@@ -178,7 +178,16 @@ def test_the_trace_and_the_report_show_a_versions_own_owners(client: TestClient)
     markdown = client.get("/api/v1/reports/compliance/churn@1", params={"format": "markdown"})
     assert markdown.status_code == 200, markdown.text
     text = markdown.text
-    assert "| owner | role | of | since | how |" in text
-    assert f"| {ADA} | steward | {V1} |" in text
-    rows = [line for line in text.splitlines() if line.startswith(f"| {BOB} |")]
+    assert "| owner | kind | role | of | since | how |" in text
+    # Owners by name, with their key: "Ada L. (ada@acme.example) | Person | steward | ...".
+    ada, bob = ADA.split(":", 1)[1], BOB.split(":", 1)[1]
+    assert (
+        f"({ada}) | Person | steward | {V1} |" in text
+        or f"| {ada} | Person | steward | {V1} |" in text
+    )
+    rows = [
+        line
+        for line in text.splitlines()
+        if f"({bob}) | Person |" in line or f"| {bob} | Person |" in line
+    ]
     assert rows and rows[0].endswith("| inherited |")
