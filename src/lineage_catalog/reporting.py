@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -551,6 +552,7 @@ th{background:#f0f0f0}
 footer{margin-top:2rem;border-top:2px solid #111;font-size:.9em}
 footer td:first-child{white-space:nowrap}
 code,footer td{overflow-wrap:anywhere}
+time{white-space:nowrap}
 @page{size:A4;margin:16mm 14mm 20mm;
   @bottom-left{content:DOCUMENT_ID;font:8pt system-ui,sans-serif;color:#444}
   @bottom-right{content:"page " counter(page) " of " counter(pages);
@@ -562,6 +564,14 @@ code,footer td{overflow-wrap:anywhere}
   footer{break-inside:avoid}
 }
 """
+
+
+_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+
+
+def _times(cell: str) -> str:
+    """Times in a cell as <time> elements, which the stylesheet keeps on one line."""
+    return _TIME.sub(lambda m: f"<time>{m.group(0)}</time>", cell)
 
 
 def to_html(data: dict[str, Any]) -> str:
@@ -586,7 +596,8 @@ def to_html(data: dict[str, Any]) -> str:
         else:
             head = "".join(f"<th>{e(h)}</th>" for h in block.header)
             body = "".join(
-                "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in block.rows
+                "<tr>" + "".join(f"<td>{_times(e(c))}</td>" for c in row) + "</tr>"
+                for row in block.rows
             )
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     if in_footer:
