@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     body_limits = {
         "/graphql": settings.max_graphql_body_bytes,
         "/api/v1/lineage": openlineage.MAX_EVENT_BYTES,
+        "/api/v1/lineage/batch": openlineage.MAX_BATCH_BYTES,
         "/api/v1/load": ingest.MAX_BODY_BYTES,
     }
     app.add_middleware(BodyLimitMiddleware, limits=body_limits)

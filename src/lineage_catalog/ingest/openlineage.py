@@ -1,4 +1,5 @@
-"""OpenLineage RunEvents: validated, then mapped to the catalog's nodes and links.
+"""OpenLineage events (RunEvent, DatasetEvent, JobEvent): validated, then mapped to the
+catalog's nodes and links.
 
 Pure: no web framework and no Neo4j here (services/openlineage.py writes the plan).
 docs/openlineage.md describes the mapping.
@@ -6,26 +7,34 @@ docs/openlineage.md describes the mapping.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.errors import BadInputError, PayloadTooLargeError
 from lineage_catalog.domain.model import Kind, check_key, check_name, uid
 from lineage_catalog.domain.rules import utc
+from lineage_catalog.ingest.openlineage_facets import (
+    DATASET_FACETS,
+    INPUT_FACETS,
+    JOB_FACETS,
+    OUTPUT_FACETS,
+    RUN_FACETS,
+    VERSION_FACETS,
+    DatasetVersionFacet,
+    SourceCodeLocationFacet,
+    _Open,
+    facet,
+)
 
 Facets = dict[str, dict[str, Any]]
 _KEY_SAFE = "._:/+-"
 _VERSION_SAFE = "._+-"
-
-
-class _Open(BaseModel):
-    # OpenLineage objects may carry fields of newer spec versions: keep, never reject, them.
-    model_config = ConfigDict(extra="allow")
 
 
 class _DatasetIn(_Open):
@@ -53,111 +62,43 @@ class JobIn(_Open):
     facets: Facets | None = None
 
 
-class RunEventIn(_Open):
-    """An OpenLineage RunEvent as received."""
-
+class _EventIn(_Open):
     eventTime: Annotated[datetime, Field(strict=True)]
-    eventType: Literal["START", "RUNNING", "COMPLETE", "FAIL", "ABORT", "OTHER"] | None = None
     producer: str = Field(min_length=1)
     schemaURL: str | None = None
+
+
+class RunEventIn(_EventIn):
+    """An OpenLineage RunEvent as received."""
+
+    eventType: Literal["START", "RUNNING", "COMPLETE", "FAIL", "ABORT", "OTHER"] | None = None
     run: RunIn
     job: JobIn
     inputs: list[InputDatasetIn] | None = None
     outputs: list[OutputDatasetIn] | None = None
 
 
-# The facets the catalog reads. Unknown facets are kept as they are, never validated.
-class SchemaFieldFacet(_Open):
-    name: str
-    type: str | None = None
-    description: str | None = None
-    fields: list[SchemaFieldFacet] | None = None
+class DatasetEventIn(_EventIn):
+    """An OpenLineage DatasetEvent: a dataset's static metadata, with no run."""
+
+    dataset: _DatasetIn
 
 
-class SchemaFacet(_Open):
-    fields: list[SchemaFieldFacet] | None = None
+class JobEventIn(_EventIn):
+    """An OpenLineage JobEvent: a job's static metadata and declared datasets, with no run."""
+
+    job: JobIn
+    inputs: list[InputDatasetIn] | None = None
+    outputs: list[OutputDatasetIn] | None = None
 
 
-class DataSourceFacet(_Open):
-    name: str | None = None
-    uri: str | None = None
-
-
-class DocumentationFacet(_Open):
-    description: str | None = None
-
-
-class DatasetVersionFacet(_Open):
-    datasetVersion: str | int | None = None
-
-
-class Owner(_Open):
-    name: str
-    type: str | None = None
-
-
-class OwnershipFacet(_Open):
-    owners: list[Owner] | None = None
-
-
-class ColumnLineageFacet(_Open):
-    fields: dict[str, Any] | None = None
-
-
-class OutputStatisticsFacet(_Open):
-    rowCount: int | None = None
-    size: int | None = None
-
-
-class SqlFacet(_Open):
-    query: str | None = None
-
-
-class SourceCodeLocationFacet(_Open):
-    type: str | None = None
-    url: str | None = None
-    repoUrl: str | None = None
-    path: str | None = None
-    version: str | None = None
-    tag: str | None = None
-    branch: str | None = None
-
-
-class ParentRun(_Open):
-    runId: str
-
-
-class ParentJob(_Open):
-    namespace: str
-    name: str
-
-
-class ParentRunFacet(_Open):
-    run: ParentRun
-    job: ParentJob | None = None
-
-
-class ErrorMessageFacet(_Open):
-    message: str | None = None
-
-
-_DATASET_FACETS: dict[str, type[_Open]] = {
-    "schema": SchemaFacet,
-    "dataSource": DataSourceFacet,
-    "documentation": DocumentationFacet,
-    "version": DatasetVersionFacet,
-    "ownership": OwnershipFacet,
-    "columnLineage": ColumnLineageFacet,
+EventIn = RunEventIn | DatasetEventIn | JobEventIn
+EventKind = Literal["RunEvent", "DatasetEvent", "JobEvent"]
+EVENT_MODELS: dict[EventKind, type[_EventIn]] = {
+    "RunEvent": RunEventIn,
+    "DatasetEvent": DatasetEventIn,
+    "JobEvent": JobEventIn,
 }
-_OUTPUT_FACETS: dict[str, type[_Open]] = {"outputStatistics": OutputStatisticsFacet}
-_JOB_FACETS: dict[str, type[_Open]] = {
-    "documentation": DocumentationFacet,
-    "sql": SqlFacet,
-    "sourceCodeLocation": SourceCodeLocationFacet,
-}
-_RUN_FACETS: dict[str, type[_Open]] = {"parent": ParentRunFacet, "errorMessage": ErrorMessageFacet}
-# Facets that describe one version of a dataset rather than the dataset as a whole.
-_VERSION_FACETS = frozenset({"schema", "columnLineage", "version"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,12 +143,86 @@ class EventPlan:
     commit: NodeUpdate | None
 
 
-def parse_run_event(body: bytes) -> RunEventIn:
-    """The validated event, or BadInputError naming the bad field."""
+@dataclass(frozen=True, slots=True)
+class DatasetPlan:
+    """Everything one DatasetEvent writes: the dataset, and the version its `version` facet
+    names (none without one: there is no run to name it after)."""
+
+    event_time: datetime
+    dataset: NodeUpdate
+    version: NodeUpdate | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobPlan:
+    """Everything one JobEvent writes: the job with its declared inputs and outputs, and
+    those datasets."""
+
+    event_time: datetime
+    job: NodeUpdate
+    datasets: list[NodeUpdate]
+    declared: dict[str, list[dict[str, Any]]]
+
+
+Plan = EventPlan | DatasetPlan | JobPlan
+
+
+def event_kind(event: Mapping[str, Any]) -> EventKind:
+    """Which event a JSON object is: its schemaURL's `#/$defs/<kind>` when it names one, else
+    its shape (`run` or `eventType`: a RunEvent; `dataset`: a DatasetEvent; `job`: a JobEvent;
+    anything else is read as a RunEvent, whose errors name what is missing)."""
+    url = event.get("schemaURL")
+    if isinstance(url, str):
+        named = url.rpartition("/")[2]
+        if named in EVENT_MODELS:
+            return named
+    if "run" in event or "eventType" in event:
+        return "RunEvent"
+    if "dataset" in event:
+        return "DatasetEvent"
+    return "JobEvent" if "job" in event else "RunEvent"
+
+
+def parse_event(body: bytes) -> EventIn:
+    """The validated event of any kind, or BadInputError naming the bad field."""
     try:
-        return RunEventIn.model_validate_json(body)
+        found = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BadInputError(f"body is not valid JSON: {e}", path=["body"]) from e
+    if not isinstance(found, dict):
+        raise BadInputError("body: one event, a JSON object, is expected", path=["body"])
+    return _validate(event_kind(found), body, prefix=())
+
+
+def parse_event_object(event: Any, *, max_bytes: int) -> EventIn:
+    """One event of a batch, already decoded from JSON, of at most `max_bytes` as JSON."""
+    if not isinstance(event, dict):
+        raise BadInputError("body: an event must be a JSON object", path=["body"])
+    # Validated from JSON text, so that times are read as the single endpoint reads them.
+    text = json.dumps(event, ensure_ascii=False).encode()
+    if len(text) > max_bytes:
+        raise PayloadTooLargeError(f"event larger than {max_bytes // (1024 * 1024)} MiB")
+    return _validate(event_kind(event), text, prefix=())
+
+
+def parse_run_event(body: bytes) -> RunEventIn:
+    """The validated RunEvent, or BadInputError naming the bad field."""
+    event = _validate("RunEvent", body, prefix=())
+    assert isinstance(event, RunEventIn)
+    return event
+
+
+def _validate(kind: EventKind, body: bytes, *, prefix: tuple[str | int, ...]) -> EventIn:
+    try:
+        event = EVENT_MODELS[kind].model_validate_json(body)
     except ValidationError as e:
-        raise _invalid(e, prefix=()) from e
+        raise _invalid(e, prefix=prefix) from e
+    assert isinstance(event, RunEventIn | DatasetEventIn | JobEventIn)
+    return event
+
+
+def _dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
+    return ".".join(str(p) for p in path) or "body"
 
 
 def _invalid(error: ValidationError, *, prefix: tuple[str | int, ...]) -> BadInputError:
@@ -215,12 +230,9 @@ def _invalid(error: ValidationError, *, prefix: tuple[str | int, ...]) -> BadInp
     if first["type"] == "json_invalid":
         return BadInputError(f"body is not valid JSON: {first['msg']}", path=["body"])
     path = [*prefix, *first["loc"]]
-    field = ".".join(str(p) for p in path) or "body"
+    field = _dotted(path)
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return BadInputError(f"{field}: {first['msg']}{more}", path=path)
-
-
-M = TypeVar("M", bound=_Open)
 
 
 def _check_facets(
@@ -234,17 +246,6 @@ def _check_facets(
             except ValidationError as e:
                 raise _invalid(e, prefix=(*path, name)) from e
     return dict(facets or {})
-
-
-def facet(facets: Mapping[str, Any], name: str, model: type[M]) -> M | None:
-    """The facet `name` as model, or None when absent or not of that shape."""
-    value = facets.get(name)
-    if not isinstance(value, dict):
-        return None
-    try:
-        return model.model_validate(value)
-    except ValidationError:
-        return None  # stored before this facet was validated: ignore rather than fail
 
 
 def _key(value: str, *, path: list[str | int]) -> str:
@@ -267,45 +268,40 @@ def versioned(parent: str, version: str) -> str:
     return f"{parent}@{quote(version, safe=_VERSION_SAFE)}"
 
 
+def plan(event: EventIn) -> Plan:
+    """What an event of any kind writes, or BadInputError naming the bad field."""
+    if isinstance(event, DatasetEventIn):
+        return plan_dataset_event(event)
+    if isinstance(event, JobEventIn):
+        return plan_job_event(event)
+    return plan_event(event)
+
+
 def plan_event(event: RunEventIn) -> EventPlan:
     """The nodes and links one RunEvent writes, or BadInputError naming the bad field."""
     run_key = _key(event.run.runId, path=["run", "runId"])
     job_key = entity_key(event.job.namespace, event.job.name, path=["job", "name"])
-    job_facets = _check_facets(event.job.facets, _JOB_FACETS, path=("job", "facets"))
-    run_facets = _check_facets(event.run.facets, _RUN_FACETS, path=("run", "facets"))
+    job_facets = _check_facets(event.job.facets, JOB_FACETS, path=("job", "facets"))
+    run_facets = _check_facets(event.run.facets, RUN_FACETS, path=("run", "facets"))
     datasets: dict[str, NodeUpdate] = {}
     inputs: dict[str, InputRead] = {}
     outputs: dict[str, NodeUpdate] = {}
     for side, items in (("inputs", event.inputs or []), ("outputs", event.outputs or [])):
         for i, item in enumerate(items):
             path: tuple[str | int, ...] = (side, i)
-            key = entity_key(item.namespace, item.name, path=[*path, "name"])
-            facets = _check_facets(item.facets, _DATASET_FACETS, path=(*path, "facets"))
-            seen = datasets.get(key)
-            datasets[key] = NodeUpdate(
-                Kind.DATASET,
-                key,
-                {"name": item.name, "namespace": item.namespace},
-                {**(seen.facets if seen else {}), **facets},
-            )
+            key, facets, extra = _dataset(item, datasets, path=path)
             version = facet(facets, "version", DatasetVersionFacet)
             given = str(version.datasetVersion) if version and version.datasetVersion else None
-            per_version = {k: v for k, v in facets.items() if k in _VERSION_FACETS}
+            per_version = {k: v for k, v in facets.items() if k in VERSION_FACETS}
             if isinstance(item, OutputDatasetIn):
-                where = (*path, "outputFacets")
-                extra = _check_facets(item.outputFacets, _OUTPUT_FACETS, path=where)
                 out = version_update(key, given or run_key, {**per_version, **extra}, rank=1)
                 outputs[out.key] = out
             elif isinstance(item, InputDatasetIn):
-                extra = dict(item.inputFacets or {})
                 inputs.setdefault(key, InputRead(key, given, {**per_version, **extra}))
-    event_time = event.eventTime
-    if event_time.tzinfo is None:
-        event_time = event_time.replace(tzinfo=UTC)  # OpenLineage requires an offset; assume UTC
     job_props = {"name": event.job.name, "namespace": event.job.namespace}
     return EventPlan(
         event_type=event.eventType,
-        event_time=utc(event_time, path=["eventTime"]),
+        event_time=_event_time(event),
         run=NodeUpdate(Kind.RUN, run_key, {"job": job_key, "producer": event.producer}, run_facets),
         job=NodeUpdate(Kind.JOB, job_key, job_props, job_facets),
         datasets=list(datasets.values()),
@@ -313,6 +309,66 @@ def plan_event(event: RunEventIn) -> EventPlan:
         outputs=list(outputs.values()),
         commit=_commit(job_facets),
     )
+
+
+def plan_dataset_event(event: DatasetEventIn) -> DatasetPlan:
+    """The dataset (and the version its `version` facet names) one DatasetEvent writes."""
+    datasets: dict[str, NodeUpdate] = {}
+    key, facets, _ = _dataset(event.dataset, datasets, path=("dataset",))
+    version = facet(facets, "version", DatasetVersionFacet)
+    given = str(version.datasetVersion) if version and version.datasetVersion else None
+    per_version = {k: v for k, v in facets.items() if k in VERSION_FACETS}
+    # The dataset's own declaration of a version outranks a reader's view, like a writer's.
+    named = version_update(key, given, per_version, rank=1) if given else None
+    return DatasetPlan(event_time=_event_time(event), dataset=datasets[key], version=named)
+
+
+def plan_job_event(event: JobEventIn) -> JobPlan:
+    """The job, its declared inputs and outputs, and those datasets, of one JobEvent."""
+    job_key = entity_key(event.job.namespace, event.job.name, path=["job", "name"])
+    job_facets = _check_facets(event.job.facets, JOB_FACETS, path=("job", "facets"))
+    datasets: dict[str, NodeUpdate] = {}
+    declared: dict[str, list[dict[str, Any]]] = {"inputs": [], "outputs": []}
+    for side, items in (("inputs", event.inputs or []), ("outputs", event.outputs or [])):
+        for i, item in enumerate(items):
+            key, _, extra = _dataset(item, datasets, path=(side, i))
+            declared[side].append({"dataset": key, **({"facets": extra} if extra else {})})
+    job_props = {"name": event.job.name, "namespace": event.job.namespace}
+    return JobPlan(
+        event_time=_event_time(event),
+        job=NodeUpdate(Kind.JOB, job_key, job_props, job_facets),
+        datasets=list(datasets.values()),
+        declared=declared,
+    )
+
+
+def _dataset(
+    item: _DatasetIn, datasets: dict[str, NodeUpdate], *, path: tuple[str | int, ...]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The dataset's key, its checked facets and its checked input or output facets; its
+    Dataset update is merged into `datasets` (a dataset named twice in an event once)."""
+    key = entity_key(item.namespace, item.name, path=[*path, "name"])
+    facets = _check_facets(item.facets, DATASET_FACETS, path=(*path, "facets"))
+    seen = datasets.get(key)
+    datasets[key] = NodeUpdate(
+        Kind.DATASET,
+        key,
+        {"name": item.name, "namespace": item.namespace},
+        {**(seen.facets if seen else {}), **facets},
+    )
+    extra: dict[str, Any] = {}
+    if isinstance(item, OutputDatasetIn):
+        extra = _check_facets(item.outputFacets, OUTPUT_FACETS, path=(*path, "outputFacets"))
+    elif isinstance(item, InputDatasetIn):
+        extra = _check_facets(item.inputFacets, INPUT_FACETS, path=(*path, "inputFacets"))
+    return key, facets, extra
+
+
+def _event_time(event: _EventIn) -> datetime:
+    event_time = event.eventTime
+    if event_time.tzinfo is None:
+        event_time = event_time.replace(tzinfo=UTC)  # OpenLineage requires an offset; assume UTC
+    return utc(event_time, path=["eventTime"])
 
 
 def version_update(dataset: str, version: str, facets: dict[str, Any], *, rank: int) -> NodeUpdate:
@@ -335,57 +391,3 @@ def _commit(job_facets: Mapping[str, Any]) -> NodeUpdate | None:
     repo = _key(quote(repo_url, safe=_KEY_SAFE), path=path)
     props = {"repo": repo, "sha": location.version, "url": repo_url}
     return NodeUpdate(Kind.CODE_COMMIT, versioned(repo, location.version), props, {})
-
-
-def derived_props(kind: Kind, facets: Mapping[str, Any]) -> dict[str, Any]:
-    """The properties of a node of `kind` that the catalog reads from its facets."""
-    if kind is Kind.RUN:
-        parent = facet(facets, "parent", ParentRunFacet)
-        error = facet(facets, "errorMessage", ErrorMessageFacet)
-        return {
-            "parent_run": parent.run.runId if parent else None,
-            "error": error.message if error else None,
-        }
-    if kind is Kind.JOB:
-        docs = facet(facets, "documentation", DocumentationFacet)
-        sql = facet(facets, "sql", SqlFacet)
-        code = facets.get("sourceCodeLocation")
-        return {
-            "description": docs.description if docs else None,
-            "sql": sql.query if sql else None,
-            "source_code": _without_meta(code) if isinstance(code, dict) else None,
-        }
-    if kind is Kind.DATASET:
-        docs = facet(facets, "documentation", DocumentationFacet)
-        source = facet(facets, "dataSource", DataSourceFacet)
-        owners = facets.get("ownership")
-        return {
-            "description": docs.description if docs else None,
-            "platform": source.name if source else None,
-            "location": source.uri if source else None,
-            "ownership": _without_meta(owners) if isinstance(owners, dict) else None,
-        }
-    if kind is Kind.DATASET_VERSION:
-        schema = facet(facets, "schema", SchemaFacet)
-        columns = facets.get("columnLineage")
-        stats = facet(facets, "outputStatistics", OutputStatisticsFacet)
-        return {
-            "schema": _flatten(schema.fields or [], prefix="") if schema else None,
-            "column_lineage": _without_meta(columns) if isinstance(columns, dict) else None,
-            "row_count": stats.rowCount if stats else None,
-        }
-    return {}
-
-
-def _without_meta(facet: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in facet.items() if not k.startswith("_")}
-
-
-def _flatten(fields: list[SchemaFieldFacet], *, prefix: str) -> list[dict[str, Any]]:
-    # Nested (struct) fields become dotted names, the form GraphQL's schema list can show.
-    flat: list[dict[str, Any]] = []
-    for f in fields:
-        name = prefix + f.name
-        flat.append({"name": name, "type": f.type, "description": f.description})
-        flat.extend(_flatten(f.fields or [], prefix=name + "."))
-    return flat

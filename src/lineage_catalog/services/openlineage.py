@@ -15,10 +15,10 @@ from lineage_catalog.ingest.openlineage import (
     EventPlan,
     InputRead,
     NodeUpdate,
-    derived_props,
     input_version,
     versioned,
 )
+from lineage_catalog.ingest.openlineage_facets import derived_props
 from lineage_catalog.services import audit
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import decode_props, encode_props, now
@@ -57,7 +57,7 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
         explicit = [v for v in named if v.uid not in written]
         known = [plan.run, plan.job, *plan.datasets, *plan.outputs, *explicit]
         known += [plan.commit] if plan.commit is not None else []
-        existing = await _lock(tx, known)
+        existing = await lock_nodes(tx, known)
         context = await _reads_and_writes(tx, run=plan.run.uid)
         # Every dataset whose implicit reads this event may re-resolve is locked before the
         # state they resolve from is read, so a producer and a consumer committing at once
@@ -68,7 +68,7 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
             for dataset, key in sorted(more.items())
             if dataset not in existing
         ]
-        existing |= await _lock(tx, extra)
+        existing |= await lock_nodes(tx, extra)
         run = await _upsert(tx, plan=plan, updates=known, existing=existing)
         # A dataset the run reads by name is not also read implicitly (a later event named
         # the version an earlier one left out): the named read supersedes the implicit one.
@@ -109,7 +109,8 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
     return await graph.write(work)
 
 
-async def _lock(tx: WriteTx, updates: Iterable[NodeUpdate]) -> dict[str, dict[str, Any]]:
+async def lock_nodes(tx: WriteTx, updates: Iterable[NodeUpdate]) -> dict[str, dict[str, Any]]:
+    """Create the nodes when missing, write-lock them and return what they hold."""
     # One lock order for every event, so two events over the same nodes cannot deadlock.
     rows = sorted(
         ({"uid": u.uid, "kind": u.kind.value, "key": u.key} for u in updates),
@@ -372,8 +373,8 @@ def merge_facets(
     facets, marks = dict(stored), dict(stamps)
     for name, value in incoming.items():
         deleted = isinstance(value, dict) and bool(value.get("_deleted"))
-        new = (mark, "" if deleted else _canonical(value))
-        if name in marks and (marks[name], _canonical(facets.get(name))) > new:
+        new = (mark, "" if deleted else canonical(value))
+        if name in marks and (marks[name], canonical(facets.get(name))) > new:
             continue
         marks[name] = mark
         if deleted:
@@ -383,7 +384,8 @@ def merge_facets(
     return facets, marks
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """A value as sortable text, for comparing two reports of the same instant."""
     return "" if value is None else json.dumps(value, sort_keys=True, default=str)
 
 

@@ -7,23 +7,30 @@ these pieces describe exactly that, so schema-driven clients and fuzzers can use
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from fastapi import Security
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 from pydantic.json_schema import SkipJsonSchema
 
 from lineage_catalog.ingest.arrow import LoadKind
-
-# The known facets' shapes are the mapper's own tables: the document follows them.
 from lineage_catalog.ingest.openlineage import (
-    _DATASET_FACETS,
-    _JOB_FACETS,
-    _OUTPUT_FACETS,
-    _RUN_FACETS,
+    DatasetEventIn,
+    EventKind,
+    JobEventIn,
     RunEventIn,
 )
+
+# The known facets' shapes are the mapper's own tables: the document follows them.
+from lineage_catalog.ingest.openlineage_facets import (
+    DATASET_FACETS,
+    INPUT_FACETS,
+    JOB_FACETS,
+    OUTPUT_FACETS,
+    RUN_FACETS,
+)
+from lineage_catalog.services.openlineage_events import MAX_BATCH_EVENTS
 
 # Only the document reads it: auto_error=False never refuses, rest_principal decides.
 BEARER = HTTPBearer(
@@ -87,6 +94,55 @@ class EventRecorded(BaseModel):
     status: str | None = Field(description="the run's status after the event")
     inputs: list[str]
     outputs: list[str]
+
+
+class DatasetRecorded(BaseModel):
+    """What a DatasetEvent left: the dataset's key, and the version its `version` facet
+    names (null without one)."""
+
+    dataset: str
+    version: str | None
+
+
+class JobRecorded(BaseModel):
+    """What a JobEvent left: the job's key and the keys of the datasets it declares."""
+
+    job: str
+    inputs: list[str]
+    outputs: list[str]
+
+
+class Recorded(RootModel[EventRecorded | DatasetRecorded | JobRecorded]):
+    """What an event left: a RunEvent's run, a DatasetEvent's dataset or a JobEvent's job."""
+
+
+class BatchSummary(BaseModel):
+    """How many events a batch held, landed and failed (retriable or not)."""
+
+    received: int
+    successful: int
+    failed: int
+    retriable: int
+    non_retriable: int
+
+
+class FailedEvent(BaseModel):
+    """An event of a batch that did not land; nothing of it is stored."""
+
+    index: int = Field(ge=0, description="0-based position in the array")
+    reason: str = Field(description="why, with the field at fault for a bad event")
+    retriable: bool = Field(
+        description="true when sending it again may succeed (Neo4j unavailable, out of time)"
+    )
+
+
+class BatchAnswer(BaseModel):
+    """A batch that did not land whole: `partial_success` when some events landed,
+    `failure` when none did."""
+
+    status: Literal["partial_success", "failure"]
+    summary: BatchSummary
+    failed_events: list[FailedEvent]
 
 
 class Alive(BaseModel):
@@ -224,17 +280,9 @@ def run_event_schema() -> dict[str, Any]:
     required fields, the known facets' shapes, and any other field or facet allowed."""
     schema = _model_schema(RunEventIn)
     props = schema["properties"]
-    props["run"]["properties"]["facets"] = _facets(_RUN_FACETS, "Run facets")
-    props["job"]["properties"]["facets"] = _facets(_JOB_FACETS, "Job facets")
-    inputs = props["inputs"]["anyOf"][0]["items"]["properties"]
-    inputs["facets"] = _facets(_DATASET_FACETS, "Dataset facets")
-    outputs = props["outputs"]["anyOf"][0]["items"]["properties"]
-    outputs["facets"] = _facets(_DATASET_FACETS, "Dataset facets")
-    outputs["outputFacets"] = _facets(_OUTPUT_FACETS, "Output dataset facets")
-    props["eventTime"]["description"] = (
-        "ISO 8601; without an offset it is taken as UTC. Its UTC instant must fall within "
-        "years 1 to 9999."
-    )
+    props["run"]["properties"]["facets"] = _facets(RUN_FACETS, "Run facets")
+    _job_and_datasets(props)
+    _event_time(props)
     props["run"]["properties"]["runId"]["description"] = "the run's key in the catalog"
     schema["description"] = (
         "One OpenLineage RunEvent (https://openlineage.io/spec/2-0-2/OpenLineage.json). "
@@ -244,12 +292,110 @@ def run_event_schema() -> dict[str, Any]:
     return schema
 
 
-RUN_EVENT_BODY: dict[str, Any] = {
+def dataset_event_schema() -> dict[str, Any]:
+    """The OpenLineage DatasetEvent as the mapper reads it."""
+    schema = _model_schema(DatasetEventIn)
+    props = schema["properties"]
+    props["dataset"]["properties"]["facets"] = _facets(DATASET_FACETS, "Dataset facets")
+    _event_time(props)
+    schema["description"] = (
+        "One OpenLineage DatasetEvent: a dataset's facets, with no run. With a `version` "
+        "facet it also records that version of the dataset."
+    )
+    return schema
+
+
+def job_event_schema() -> dict[str, Any]:
+    """The OpenLineage JobEvent as the mapper reads it."""
+    schema = _model_schema(JobEventIn)
+    _job_and_datasets(schema["properties"])
+    _event_time(schema["properties"])
+    schema["description"] = (
+        "One OpenLineage JobEvent: a job's facets and the datasets it declares as inputs "
+        "and outputs, with no run."
+    )
+    return schema
+
+
+def _job_and_datasets(props: dict[str, Any]) -> None:
+    props["job"]["properties"]["facets"] = _facets(JOB_FACETS, "Job facets")
+    inputs = props["inputs"]["anyOf"][0]["items"]["properties"]
+    inputs["facets"] = _facets(DATASET_FACETS, "Dataset facets")
+    inputs["inputFacets"] = _facets(INPUT_FACETS, "Input dataset facets")
+    outputs = props["outputs"]["anyOf"][0]["items"]["properties"]
+    outputs["facets"] = _facets(DATASET_FACETS, "Dataset facets")
+    outputs["outputFacets"] = _facets(OUTPUT_FACETS, "Output dataset facets")
+
+
+def _event_time(props: dict[str, Any]) -> None:
+    props["eventTime"]["description"] = (
+        "ISO 8601; without an offset it is taken as UTC. Its UTC instant must fall within "
+        "years 1 to 9999."
+    )
+
+
+def _named(kind: EventKind) -> dict[str, Any]:
+    return {"required": ["schemaURL"],
+            "properties": {"schemaURL": {"type": "string", "pattern": f"/{kind}$"}}}  # fmt: skip
+
+
+def _told(kind: EventKind, *, shape: list[str]) -> dict[str, Any]:
+    """How the mapper tells `kind` (ingest.openlineage.event_kind): the schemaURL names it,
+    or names no other kind and the body has none of `shape`'s fields."""
+    others: list[EventKind] = [k for k in get_args(EventKind) if k != kind]
+    return {
+        "anyOf": [
+            _named(kind),
+            {"not": {"anyOf": [_named(o) for o in others] + [{"required": [f]} for f in shape]}},
+        ]
+    }
+
+
+def event_schema() -> dict[str, Any]:
+    """Any of the three events, told apart as the mapper tells them."""
+    others: list[EventKind] = ["DatasetEvent", "JobEvent"]
+    return {
+        "description": "One OpenLineage event (spec 2-0-2): a RunEvent, DatasetEvent or "
+        "JobEvent. The kind is the one schemaURL's `#/$defs/<kind>` names; without one, a "
+        "body with `run` or `eventType` is a RunEvent, else one with `dataset` a "
+        "DatasetEvent, else one with `job` a JobEvent.",
+        "anyOf": [
+            {"allOf": [run_event_schema(), {"not": {"anyOf": [_named(k) for k in others]}}]},
+            {"allOf": [dataset_event_schema(), _told("DatasetEvent", shape=["run", "eventType"])]},
+            {
+                "allOf": [
+                    job_event_schema(),
+                    _told("JobEvent", shape=["run", "eventType", "dataset"]),
+                ]
+            },
+        ],
+    }
+
+
+EVENT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "One RunEvent as JSON, at most 16 MiB; `Content-Encoding: gzip` "
-        "(the Python client's `compression: gzip`) is accepted. The Content-Type header "
-        "is not checked.",
-        "content": {"application/json": {"schema": run_event_schema()}},
+        "description": "One event as JSON, at most 16 MiB; `Content-Encoding: gzip` (the "
+        "Python client's `compression: gzip`) is accepted. The Content-Type header is not "
+        "checked.",
+        "content": {"application/json": {"schema": event_schema()}},
     }
+}
+BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": f"A JSON array of events of any kind, at most {MAX_BATCH_EVENTS} "
+        "events and 64 MiB (each event at most 16 MiB); `Content-Encoding: gzip` is "
+        "accepted. Each event is stored in its own transaction, in the array's order.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": event_schema()}
+            }
+        },
+    }
+}
+RECORDED: dict[str, Any] = {
+    "model": Recorded,
+    "description": "The event is stored: a RunEvent's run, job, status and versions, a "
+    "DatasetEvent's dataset and version, or a JobEvent's job and declared datasets.",
 }

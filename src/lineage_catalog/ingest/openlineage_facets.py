@@ -1,0 +1,310 @@
+"""The OpenLineage facets the catalog validates, and where each may appear.
+
+A facet named here is checked against its model when an event carries it (the bad field's
+path is in the 400); any other facet is kept as it came, never validated. Required fields
+follow the spec's facet schemas (https://openlineage.io/spec/facets/); fields of newer
+facet versions are allowed. docs/openlineage.md lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from lineage_catalog.domain.model import Kind
+
+
+class _Open(BaseModel):
+    # OpenLineage objects may carry fields of newer spec versions: keep, never reject, them.
+    model_config = ConfigDict(extra="allow")
+
+
+# --- dataset facets -----------------------------------------------------------------------
+class SchemaFieldFacet(_Open):
+    name: str
+    type: str | None = None
+    description: str | None = None
+    fields: list[SchemaFieldFacet] | None = None
+
+
+class SchemaFacet(_Open):
+    fields: list[SchemaFieldFacet] | None = None
+
+
+class DataSourceFacet(_Open):
+    name: str | None = None
+    uri: str | None = None
+
+
+class DocumentationFacet(_Open):
+    description: str | None = None
+
+
+class DatasetVersionFacet(_Open):
+    datasetVersion: str | int | None = None
+
+
+class Owner(_Open):
+    name: str
+    type: str | None = None
+
+
+class OwnershipFacet(_Open):
+    owners: list[Owner] | None = None
+
+
+class ColumnTransformation(_Open):
+    """How a column derives from an input column (spec 1-2-0: DIRECT/INDIRECT and a subtype
+    such as IDENTITY, TRANSFORMATION, AGGREGATION, FILTER, JOIN)."""
+
+    type: str
+    subtype: str | None = None
+    description: str | None = None
+    masking: bool | None = None
+
+
+class ColumnInputField(_Open):
+    """An input column: the dataset (namespace, name) and the field it comes from."""
+
+    namespace: str
+    name: str
+    field: str
+    transformations: list[ColumnTransformation] | None = None
+
+
+class ColumnLineageField(_Open):
+    inputFields: list[ColumnInputField]
+    transformationDescription: str | None = None
+    transformationType: str | None = None
+
+
+class ColumnLineageFacet(_Open):
+    """`columnLineage` (1-2-0): each output column's input columns, and `dataset`, the input
+    columns that affect the whole dataset (a filter, a join key)."""
+
+    fields: dict[str, ColumnLineageField]
+    dataset: list[ColumnInputField] | None = None
+
+
+class SymlinkIdentifier(_Open):
+    namespace: str
+    name: str
+    type: str
+
+
+class SymlinksFacet(_Open):
+    identifiers: list[SymlinkIdentifier] | None = None
+
+
+class StorageFacet(_Open):
+    storageLayer: str
+    fileFormat: str | None = None
+
+
+class PreviousIdentifier(_Open):
+    namespace: str
+    name: str
+
+
+class LifecycleStateChangeFacet(_Open):
+    lifecycleStateChange: Literal[
+        "ALTER", "CREATE", "DROP", "OVERWRITE", "RENAME", "TRUNCATE"
+    ]  # fmt: skip
+    previousIdentifier: PreviousIdentifier | None = None
+
+
+# --- input and output dataset facets ------------------------------------------------------
+class Assertion(_Open):
+    assertion: str
+    success: bool
+    column: str | None = None
+
+
+class DataQualityAssertionsFacet(_Open):
+    assertions: list[Assertion]
+
+
+class ColumnMetrics(_Open):
+    nullCount: int | None = None
+    distinctCount: int | None = None
+    sum: float | None = None
+    count: float | None = None
+    min: float | None = None
+    max: float | None = None
+    quantiles: dict[str, float] | None = None
+
+
+class DataQualityMetricsFacet(_Open):
+    # The spec requires columnMetrics; producers that send only counts are common, so they
+    # are accepted, and the columns' metrics are checked when given.
+    columnMetrics: dict[str, ColumnMetrics] | None = None
+    rowCount: int | None = None
+    bytes: int | None = None
+    fileCount: int | None = None
+
+
+class OutputStatisticsFacet(_Open):
+    rowCount: int | None = None
+    size: int | None = None
+
+
+# --- job facets ---------------------------------------------------------------------------
+class SqlFacet(_Open):
+    query: str | None = None
+
+
+class SourceCodeLocationFacet(_Open):
+    type: str | None = None
+    url: str | None = None
+    repoUrl: str | None = None
+    path: str | None = None
+    version: str | None = None
+    tag: str | None = None
+    branch: str | None = None
+
+
+class JobTypeFacet(_Open):
+    processingType: str
+    integration: str
+    jobType: str | None = None
+
+
+# --- run facets ---------------------------------------------------------------------------
+class ParentRun(_Open):
+    runId: str
+
+
+class ParentJob(_Open):
+    namespace: str
+    name: str
+
+
+class ParentRunFacet(_Open):
+    run: ParentRun
+    job: ParentJob | None = None
+
+
+class ErrorMessageFacet(_Open):
+    message: str | None = None
+
+
+class NominalTimeFacet(_Open):
+    nominalStartTime: datetime
+    nominalEndTime: datetime | None = None
+
+
+class ProcessingEngineFacet(_Open):
+    version: str
+    name: str | None = None
+    openlineageAdapterVersion: str | None = None
+
+
+FacetModel = type[_Open]
+DATASET_FACETS: dict[str, FacetModel] = {
+    "schema": SchemaFacet,
+    "dataSource": DataSourceFacet,
+    "documentation": DocumentationFacet,
+    "version": DatasetVersionFacet,
+    "ownership": OwnershipFacet,
+    "columnLineage": ColumnLineageFacet,
+    "symlinks": SymlinksFacet,
+    "storage": StorageFacet,
+    "lifecycleStateChange": LifecycleStateChangeFacet,
+}
+INPUT_FACETS: dict[str, FacetModel] = {
+    "dataQualityAssertions": DataQualityAssertionsFacet,
+    "dataQualityMetrics": DataQualityMetricsFacet,
+}
+OUTPUT_FACETS: dict[str, FacetModel] = {"outputStatistics": OutputStatisticsFacet}
+JOB_FACETS: dict[str, FacetModel] = {
+    "documentation": DocumentationFacet,
+    "sql": SqlFacet,
+    "sourceCodeLocation": SourceCodeLocationFacet,
+    "ownership": OwnershipFacet,
+    "jobType": JobTypeFacet,
+}
+RUN_FACETS: dict[str, FacetModel] = {
+    "parent": ParentRunFacet,
+    "errorMessage": ErrorMessageFacet,
+    "nominalTime": NominalTimeFacet,
+    "processing_engine": ProcessingEngineFacet,
+}
+# Facets that describe one version of a dataset rather than the dataset as a whole.
+VERSION_FACETS = frozenset({"schema", "columnLineage", "version"})
+
+
+M = TypeVar("M", bound=_Open)
+
+
+def facet(facets: Mapping[str, Any], name: str, model: type[M]) -> M | None:
+    """The facet `name` as model, or None when absent or not of that shape."""
+    value = facets.get(name)
+    if not isinstance(value, dict):
+        return None
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None  # stored before this facet was validated: ignore rather than fail
+
+
+def column_lineage(facets: Mapping[str, Any]) -> ColumnLineageFacet | None:
+    """A version's `columnLineage` facet, typed (None when it has none); stored as it came,
+    in the version's `facets` and, without `_` fields, its `column_lineage`."""
+    return facet(facets, "columnLineage", ColumnLineageFacet)
+
+
+def derived_props(kind: Kind, facets: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties of a node of `kind` that the catalog reads from its facets."""
+    if kind is Kind.RUN:
+        parent = facet(facets, "parent", ParentRunFacet)
+        error = facet(facets, "errorMessage", ErrorMessageFacet)
+        return {
+            "parent_run": parent.run.runId if parent else None,
+            "error": error.message if error else None,
+        }
+    if kind is Kind.JOB:
+        docs = facet(facets, "documentation", DocumentationFacet)
+        sql = facet(facets, "sql", SqlFacet)
+        code = facets.get("sourceCodeLocation")
+        return {
+            "description": docs.description if docs else None,
+            "sql": sql.query if sql else None,
+            "source_code": _without_meta(code) if isinstance(code, dict) else None,
+        }
+    if kind is Kind.DATASET:
+        docs = facet(facets, "documentation", DocumentationFacet)
+        source = facet(facets, "dataSource", DataSourceFacet)
+        owners = facets.get("ownership")
+        return {
+            "description": docs.description if docs else None,
+            "platform": source.name if source else None,
+            "location": source.uri if source else None,
+            "ownership": _without_meta(owners) if isinstance(owners, dict) else None,
+        }
+    if kind is Kind.DATASET_VERSION:
+        schema = facet(facets, "schema", SchemaFacet)
+        columns = facets.get("columnLineage")
+        stats = facet(facets, "outputStatistics", OutputStatisticsFacet)
+        return {
+            "schema": _flatten(schema.fields or [], prefix="") if schema else None,
+            "column_lineage": _without_meta(columns) if isinstance(columns, dict) else None,
+            "row_count": stats.rowCount if stats else None,
+        }
+    return {}
+
+
+def _without_meta(facet: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in facet.items() if not k.startswith("_")}
+
+
+def _flatten(fields: list[SchemaFieldFacet], *, prefix: str) -> list[dict[str, Any]]:
+    # Nested (struct) fields become dotted names, the form GraphQL's schema list can show.
+    flat: list[dict[str, Any]] = []
+    for f in fields:
+        name = prefix + f.name
+        flat.append({"name": name, "type": f.type, "description": f.description})
+        flat.extend(_flatten(f.fields or [], prefix=name + "."))
+    return flat
