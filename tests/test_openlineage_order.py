@@ -1,8 +1,9 @@
 """OpenLineage lineage does not depend on the order events arrive in (issue 12).
 
-One pipeline of 16 runs (a chain with fan-in, and a re-run of its first job) is sent in file
-order, reversed, shuffled and by concurrent senders; the whole graph must come out the same
-each time, and right.
+One pipeline of 16 runs (a chain with fan-in, and a re-run of its first job), with
+DatasetEvents and JobEvents about the same datasets and jobs, is sent in file order,
+reversed, shuffled and by concurrent senders; the whole graph must come out the same each
+time, and right.
 """
 
 from __future__ import annotations
@@ -77,6 +78,22 @@ def _run_events(
     ]
 
 
+def _dataset_event(name: str, at: int, **facets: Any) -> dict[str, Any]:
+    return {"eventTime": _at(at), "producer": PRODUCER,
+            "dataset": {"namespace": NS, "name": name, "facets": facets}}  # fmt: skip
+
+
+def _job_event(job: str, at: int, *, reads: list[str], writes: list[str]) -> dict[str, Any]:
+    return {
+        "eventTime": _at(at),
+        "producer": PRODUCER,
+        "job": {"namespace": "spark", "name": job,
+                "facets": {"documentation": {"description": f"{job} as of {at}"}}},
+        "inputs": [_input(r) for r in reads],
+        "outputs": [{"namespace": NS, "name": w} for w in writes],
+    }  # fmt: skip
+
+
 def _key(name: str, version: str) -> str:
     return f"{NS}/{name}@{version}"
 
@@ -88,6 +105,8 @@ def pipeline() -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
     outputs of the two steps before it (fan-in). Even steps name their output's version,
     odd ones do not (the version is the run id). Event times increase along the chain; at
     the end step0 runs again (a newer version of d0) and one more job reads that one.
+    A DatasetEvent names a version of raw.a that no run generated (so its readers read that
+    one, not a placeholder), another describes d5; two JobEvents declare step3's datasets.
     """
     events: list[dict[str, Any]] = []
     expected: dict[tuple[str, str], str] = {}
@@ -111,6 +130,15 @@ def pipeline() -> tuple[list[dict[str, Any]], dict[tuple[str, str], str]]:
                           writes=[("late.out", None)])  # fmt: skip
     expected[("run-late-reader", "d0")] = _key("d0", "run-step0-again")
     expected[("run-late-reader", f"d{CHAIN - 1}")] = made[f"d{CHAIN - 1}"]
+    schema = {"fields": [{"name": "id", "type": "long"}]}
+    events += [
+        _dataset_event("raw.a", 1, schema=schema, version={"datasetVersion": "snap"}),
+        _dataset_event("d5", 300, documentation={"description": "step5's output"}),
+        _job_event("step3", 0, reads=["d2", "d1"], writes=["d3"]),
+        _job_event("step3", 400, reads=["d2"], writes=["d3", "d3.audit"]),
+    ]
+    for run in ("run-step0", "run-step0-again"):
+        expected[(run, "raw.a")] = _key("raw.a", "snap")
     return events, expected
 
 
@@ -177,7 +205,11 @@ def in_file_order(client: TestClient, clean_graph: Driver) -> Iterator[str]:
     events, expected = pipeline()
     reference = _load(client, clean_graph, events)
     assert _used(clean_graph) == {pair: [version] for pair, version in expected.items()}
-    assert _placeholders(clean_graph) == {_key("raw.a", "0"), _key("raw.b", "0")}
+    assert _placeholders(clean_graph) == {_key("raw.b", "0")}
+    declared, _, _ = clean_graph.execute_query(
+        "MATCH (j:Job {key: 'spark/step3'}) RETURN j.declared_inputs AS i, j.declared_outputs AS o"
+    )
+    assert [(r["i"], r["o"]) for r in declared] == [([f"{NS}/d2"], [f"{NS}/d3", f"{NS}/d3.audit"])]
     yield reference
 
 
@@ -293,3 +325,24 @@ def test_a_version_registered_by_name_over_a_placeholder_is_kept(
         v=f"DatasetVersion:{_key('raw', '0')}",
     )
     assert [r.data() for r in records] == [{"h": "sha256:abc", "p": None}]
+
+
+def test_dataset_and_job_events_in_any_order_give_the_same_graph(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    named = _dataset_event("x", 1, version={"datasetVersion": "snap"})
+    first = _job_event("consume", 2, reads=["x"], writes=[])
+    second = _job_event("consume", 3, reads=["x"], writes=["y"])
+    consumer = _run_events("run-c", "consume", 10, reads=["x"], writes=[])[0]
+    _, used, placeholders = _all_orders(client, clean_graph, [named, first, second, consumer])
+    assert used == {("run-c", "x"): [_key("x", "snap")]}
+    assert placeholders == set()
+    declared, _, _ = clean_graph.execute_query(
+        "MATCH (j:Job {key: 'spark/consume'}) RETURN j.declared_outputs AS o, j.description AS d"
+    )
+    assert [(r["o"], r["d"]) for r in declared] == [([f"{NS}/y"], "consume as of 3")]
+    # A version a run produced before the reader started outranks the declared one.
+    producer = _run_events("run-p", "produce", 0, reads=[], writes=[("x", None)])[1]
+    _, used, placeholders = _all_orders(client, clean_graph, [named, producer, consumer])
+    assert used == {("run-c", "x"): [_key("x", "run-p")]}
+    assert placeholders == set()
