@@ -34,6 +34,7 @@ from tests.graphql_client import gql
 
 LOAD = ("POST", "/api/v1/load/{kind}")
 LINEAGE = ("POST", "/api/v1/lineage")
+BATCH = ("POST", "/api/v1/lineage/batch")
 REPORT = ("GET", "/api/v1/reports/compliance/{model_version}")
 # What each route can answer, read from its code paths (and the token check before them).
 ANSWERS = {
@@ -42,6 +43,7 @@ ANSWERS = {
     ("GET", "/metrics"): {200},
     LOAD: {200, 207, 400, 401, 403, 413, 422, 429, 503},
     LINEAGE: {201, 400, 401, 403, 413, 429, 503, 504},
+    BATCH: {200, 204, 400, 401, 403, 413, 429, 503},
     REPORT: {200, 400, 401, 403, 404, 422, 429, 503, 504},
 }
 BULK_TYPES = {
@@ -50,8 +52,8 @@ BULK_TYPES = {
     "application/vnd.apache.parquet",
     "application/octet-stream",
 }
-BODIES = {LOAD: BULK_TYPES, LINEAGE: {"application/json"}}
-NEEDS_TOKEN = {LOAD, LINEAGE, REPORT}
+BODIES = {LOAD: BULK_TYPES, LINEAGE: {"application/json"}, BATCH: {"application/json"}}
+NEEDS_TOKEN = {LOAD, LINEAGE, BATCH, REPORT}
 ERROR_BODIES = {"Error", "Refusal", "FieldError", "HTTPValidationError", "NotReady"}
 
 
@@ -168,6 +170,7 @@ def test_parameters_are_the_ones_the_routes_read(document: dict[str, Any]) -> No
     assert load["reason"]["in"] == "query" and load["reason"]["required"] is False
     assert {"type": "string", "maxLength": 2000} in load["reason"]["schema"]["anyOf"]
     assert "parameters" not in _operation(document, LINEAGE)
+    assert "parameters" not in _operation(document, BATCH)
     report = {p["name"]: p for p in _operation(document, REPORT)["parameters"]}
     assert set(report) == {"model_version", "format"}
     assert set(_resolve(document, report["format"]["schema"])["enum"]) == {
@@ -178,14 +181,48 @@ def test_parameters_are_the_ones_the_routes_read(document: dict[str, Any]) -> No
     }
 
 
-def _run_event_schema(document: dict[str, Any]) -> dict[str, Any]:
+def _event_schema(document: dict[str, Any]) -> dict[str, Any]:
+    """The one-event body: any of RunEvent, DatasetEvent, JobEvent."""
     body = _operation(document, LINEAGE)["requestBody"]
     schema: dict[str, Any] = body["content"]["application/json"]["schema"]
     return schema
 
 
+def _kind_schema(document: dict[str, Any], kind: int) -> dict[str, Any]:
+    """The schema of one kind (0 RunEvent, 1 DatasetEvent, 2 JobEvent), without how the
+    kind is told."""
+    found: dict[str, Any] = _event_schema(document)["anyOf"][kind]["allOf"][0]
+    return found
+
+
+def test_the_batch_body_is_an_array_of_the_same_events(document: dict[str, Any]) -> None:
+    body = _operation(document, BATCH)["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["type"] == "array" and schema["maxItems"] == 1000
+    assert schema["items"] == _event_schema(document)
+
+
+def test_the_event_schema_tells_the_kinds_apart_as_the_mapper_does(
+    document: dict[str, Any],
+) -> None:
+    validator = jsonschema_rs.validator_for(_event_schema(document))
+    by_kind = [jsonschema_rs.validator_for(_kind_schema(document, i)) for i in range(3)]
+    dataset = {"eventTime": "2026-05-01T10:00:00Z", "producer": "p",
+               "dataset": {"namespace": "openapi", "name": "d"}}  # fmt: skip
+    job = {"eventTime": "2026-05-01T10:00:00Z", "producer": "p",
+           "job": {"namespace": "openapi", "name": "j"}}  # fmt: skip
+    for event, kind in [(_event(), 0), (dataset, 1), (job, 2)]:
+        assert validator.is_valid(event), event
+        assert [v.is_valid(event) for v in by_kind].count(True) >= 1
+        assert by_kind[kind].is_valid(event)
+    # A schemaURL naming another kind makes the body that kind (and this one invalid).
+    assert not validator.is_valid({**job, "schemaURL": SPEC + "DatasetEvent"})
+    assert validator.is_valid({**job, "schemaURL": SPEC + "JobEvent"})
+    assert not validator.is_valid({**dataset, "eventType": "START"})
+
+
 def test_the_run_event_schema_has_the_mappers_fields(document: dict[str, Any]) -> None:
-    schema = _run_event_schema(document)
+    schema = _kind_schema(document, 0)
     assert set(schema["required"]) == {"eventTime", "producer", "run", "job"}
     assert schema["additionalProperties"] is True
     props = schema["properties"]
@@ -199,9 +236,19 @@ def test_the_run_event_schema_has_the_mappers_fields(document: dict[str, Any]) -
     )
     assert facets["additionalProperties"] == {"type": "object"}
     assert "outputStatistics" in dataset["properties"]["outputFacets"]["anyOf"][0]["properties"]
+    static = _kind_schema(document, 1)["properties"]["dataset"]["properties"]["facets"]
+    column = static["anyOf"][0]["properties"]["columnLineage"]["anyOf"][0]
+    assert column["required"] == ["fields"]
+    field = column["properties"]["fields"]["additionalProperties"]
+    assert field["required"] == ["inputFields"]
+    assert set(field["properties"]["inputFields"]["items"]["required"]) == {
+        "namespace", "name", "field"
+    }  # fmt: skip
+    assert set(_kind_schema(document, 2)["required"]) == {"eventTime", "producer", "job"}
 
 
 # --- answers to real requests -------------------------------------------------------------
+SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/"
 
 
 def _event(**changes: Any) -> dict[str, Any]:
@@ -220,6 +267,60 @@ def _event(**changes: Any) -> dict[str, Any]:
     }  # fmt: skip
     event.update(changes)
     return event
+
+
+def _dataset_event() -> dict[str, Any]:
+    return {
+        "eventTime": "2026-05-01T10:00:00Z",
+        "producer": "https://example.com/openapi-test",
+        "schemaURL": SPEC + "DatasetEvent",
+        "dataset": {"namespace": "openapi", "name": "static",
+                    "facets": {"version": {"datasetVersion": "1"}, "columnLineage": {
+                        "fields": {"a": {"inputFields": [{"namespace": "openapi", "name": "raw",
+                                                          "field": "a"}]}}}}},
+    }  # fmt: skip
+
+
+def _job_event() -> dict[str, Any]:
+    return {
+        "eventTime": "2026-05-01T10:00:00Z",
+        "producer": "https://example.com/openapi-test",
+        "schemaURL": SPEC + "JobEvent",
+        "job": {"namespace": "openapi", "name": "static", "facets": {"sql": {"query": "SELECT 1"}}},
+        "inputs": [{"namespace": "openapi", "name": "raw"}],
+        "outputs": [{"namespace": "openapi", "name": "static"}],
+    }
+
+
+def test_batch_answers_are_documented(
+    client: TestClient, document: dict[str, Any], documented: Check
+) -> None:
+    batch = jsonschema_rs.validator_for(
+        _operation(document, BATCH)["requestBody"]["content"]["application/json"]["schema"]
+    )
+    good = [_event(), _dataset_event(), _job_event()]
+    assert batch.is_valid(good)
+    response = client.post("/api/v1/lineage/batch", json=good)
+    assert response.status_code == 204, response.text
+    documented(BATCH, response)
+    one_bad = [_event(), {**_dataset_event(), "dataset": {"name": "no namespace"}}]
+    assert not batch.is_valid(one_bad)
+    response = client.post("/api/v1/lineage/batch", json=one_bad)
+    assert response.status_code == 200, response.text
+    assert response.json()["failed_events"][0]["index"] == 1
+    documented(BATCH, response)
+    json_type = {"Content-Type": "application/json"}
+    for content, headers, status in [
+        (b"{not json", json_type, 400),
+        (b"{}", json_type, 400),
+        (b"\x1f\x8b not gzip", {**json_type, "Content-Encoding": "gzip"}, 400),
+        (gzip.compress(json.dumps(good).encode()), {**json_type, "Content-Encoding": "gzip"}, 204),
+        (json.dumps([_dataset_event()] * 1001).encode(), json_type, 413),
+        (b" " * (64 * 1024 * 1024 + 1), json_type, 413),
+    ]:
+        response = client.post("/api/v1/lineage/batch", content=content, headers=headers)
+        assert response.status_code == status, response.text
+        documented(BATCH, response)
 
 
 def _without_run(event: dict[str, Any]) -> None:
@@ -244,7 +345,7 @@ def _unknown_event_type(event: dict[str, Any]) -> None:
 def test_events_the_schema_refuses_are_refused_as_documented(
     client: TestClient, document: dict[str, Any], documented: Check, spoil: Any
 ) -> None:
-    validator = jsonschema_rs.validator_for(_run_event_schema(document))
+    validator = jsonschema_rs.validator_for(_event_schema(document))
     event = _event()
     assert validator.is_valid(event)
     spoil(event)
@@ -257,12 +358,17 @@ def test_events_the_schema_refuses_are_refused_as_documented(
 def test_lineage_answers_are_documented(
     client: TestClient, document: dict[str, Any], documented: Check
 ) -> None:
-    validator = jsonschema_rs.validator_for(_run_event_schema(document))
+    validator = jsonschema_rs.validator_for(_event_schema(document))
     event = _event()
     assert validator.is_valid(event)
     response = client.post("/api/v1/lineage", json=event)
     assert response.status_code == 201, response.text
     documented(LINEAGE, response)
+    for static in (_dataset_event(), _job_event()):
+        assert validator.is_valid(static)
+        response = client.post("/api/v1/lineage", json=static)
+        assert response.status_code == 201, response.text
+        documented(LINEAGE, response)
     zipped = client.post(
         "/api/v1/lineage",
         content=gzip.compress(json.dumps(_event()).encode()),
@@ -295,6 +401,9 @@ def test_token_refusals_are_documented(client: TestClient, documented: Check) ->
         response = client.post("/api/v1/load/features", content=_stream(FEATURES), headers=headers)
         assert response.status_code == status
         documented(LOAD, response)
+        response = client.post("/api/v1/lineage/batch", json=[_event()], headers=headers)
+        assert response.status_code == status
+        documented(BATCH, response)
     response = client.get("/api/v1/reports/compliance/m@1", headers={"Authorization": ""})
     assert response.status_code == 401
     documented(REPORT, response)
@@ -432,6 +541,17 @@ def test_answers_without_a_database_are_documented(
     response = client.post("/api/v1/lineage", json=_event())
     assert response.status_code == 503, response.text
     documented(LINEAGE, response)
+    response = client.post("/api/v1/lineage/batch", json=[_event(), _job_event()])
+    if auth_enabled:  # the token check finds no database
+        assert response.status_code == 503, response.text
+    else:  # each event finds none: all retriable
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "failure"
+        assert [(f["index"], f["retriable"]) for f in body["failed_events"]] == [
+            (0, True), (1, True)
+        ]  # fmt: skip
+    documented(BATCH, response)
     response = client.post("/api/v1/load/features", content=_stream(FEATURES))
     assert response.status_code == 503, response.text
     documented(LOAD, response)
