@@ -214,7 +214,7 @@ class EntityWrites(Connection):
         generated: Sequence[str] | None = None,
     ) -> str:
         """Record a run of a registered job in one call (see run() for a `with` block);
-        code_commit is `<repo>@<sha>`, triggered_by an agent's id; returns `Run:<run id>`."""
+        code_commit is `<repo>@<sha>` or its id, triggered_by an agent's id; returns `Run:<run id>`."""
         fields: dict[str, object] = {
             "runId": run_id,
             "job": job,
@@ -223,7 +223,8 @@ class EntityWrites(Connection):
         }
         fields |= {"startedAt": started_at, "endedAt": ended_at}
         fields |= {"parameters": parameters, "environment": environment}
-        fields |= {"codeCommit": code_commit, "triggeredBy": triggered_by}
+        commit = code_commit.removeprefix("CodeCommit:") if code_commit else None
+        fields |= {"codeCommit": commit, "triggeredBy": triggered_by}
         fields |= {"used": used, "generated": generated}
         return str(self._write("recordRun", "RunInput", fields))
 

@@ -55,15 +55,16 @@ class RunWrites(EntityWrites):
         parameters: Mapping[str, Any] | None = None,
         environment: Mapping[str, Any] | None = None,
     ) -> Iterator[RunRecorder]:
-        """Record a run of `job` as RUNNING, then COMPLETED; FAILED (ABORTED on
-        KeyboardInterrupt) if the block raises, and FAILED with the catalog's reason if the
-        catalog refuses the final record (that refusal is then raised)."""
+        """Record a run of `job` (code_commit: `<repo>@<sha>` or its id) as RUNNING, then
+        COMPLETED; FAILED (ABORTED on KeyboardInterrupt) if the block raises, and FAILED with
+        the catalog's reason if the catalog refuses the final record (then raised)."""
         self.register_job(job)
         recorder = RunRecorder(run_id or f"{job}-{uuid.uuid4().hex[:12]}", parameters)
         base: dict[str, object] = {"runId": recorder.run_id, "job": job, "runKind": run_kind}
         env = dict(environment or {})
         base |= {"startedAt": datetime.now(UTC), "environment": env}
-        base |= {"codeCommit": code_commit, "triggeredBy": triggered_by}
+        commit = code_commit.removeprefix("CodeCommit:") if code_commit else None
+        base |= {"codeCommit": commit, "triggeredBy": triggered_by}
         self._write(
             "recordRun", "RunInput", {**base, "status": "RUNNING", "parameters": parameters}
         )
