@@ -211,3 +211,12 @@ async def classifications_of(
     for row in await graph.read("questions/classifications_of", uids=uids, as_of=as_of):
         found.setdefault(row["uid"], []).append((row["classification"], row["holder"]))
     return found
+
+
+async def start_points(
+    graph: Graph, *, uid: str, latest: bool, as_of: datetime | None = None
+) -> list[NodeRecord]:
+    """The versions of a Dataset or Model, or the runs of a Job, newest first (with latest,
+    only the newest; with as_of, those recorded or started by then); one statement."""
+    rows = await graph.read("lineage/start_points", uid=uid, latest=latest, as_of=as_of)
+    return [to_node(p) for p in rows[0]["points"]] if rows else []

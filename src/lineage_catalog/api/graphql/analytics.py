@@ -29,6 +29,7 @@ from lineage_catalog.api.graphql.types import (
     Run,
     to_type,
 )
+from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, split_uid, uid
 from lineage_catalog.services import lineage
 
@@ -101,6 +102,58 @@ class Direction(Enum):
     BOTH = strawberry.enum_value("both", description="Upstream and downstream.")
 
 
+@strawberry.enum(
+    description="Which versions a lineage question about a Dataset or Model (or runs, about "
+    "a Job) starts from. Ignored for any other node, which starts from itself."
+)
+class LineageVersions(Enum):
+    ALL = strawberry.enum_value(
+        "all",
+        description="Every version of the Dataset or Model, every run of the Job (at asOf: "
+        "those recorded, or started, by then): the answer is the union of the answers for "
+        "each.",
+    )
+    LATEST = strawberry.enum_value(
+        "latest",
+        description="Only the newest: a version by createdAt, else the latest end of a run "
+        "that generated it, else when it was recorded; a run by startedAt, else its first "
+        "event's time, else when it was recorded; ties by the greater key.",
+    )
+
+
+Versions = Annotated[
+    LineageVersions,
+    strawberry.argument(
+        description="From a Dataset or Model: all its versions or the latest; from a Job: all "
+        "its runs or the latest. Default ALL. Ignored for other nodes."
+    ),
+]
+
+
+@strawberry.enum(description="How lineage is drawn: between versions and runs, or entities.")
+class LineageLevel(Enum):
+    VERSION = strawberry.enum_value(
+        "version",
+        description="Runs, entity versions and commits, with the USED, GENERATED and EXECUTED "
+        "edges stored between them.",
+    )
+    ENTITY = strawberry.enum_value(
+        "entity",
+        description="The same walk drawn as Marquez draws lineage: each run as its Job, each "
+        "version as its Dataset or Model (features and evaluations as themselves, a run "
+        "without a job as itself, commits left out), with INPUT edges (dataset -> job whose "
+        "runs read a version of it) and OUTPUT edges (job -> dataset its runs wrote).",
+    )
+
+
+async def _start(
+    info: Info[Context, None], id: str, versions: LineageVersions, as_of: datetime | None
+) -> lineage.Start:
+    return await lineage.start_of(
+        info.context.graph, uid=id, latest=versions == LineageVersions.LATEST, as_of=as_of
+    )
+
+
 @strawberry.type(description="A page of a lineage subgraph, ready for a graph view.")
 class LineageGraph:
     nodes: list[CatalogNode] = strawberry.field(
@@ -124,8 +177,11 @@ class LineageGraph:
 class AnalyticsQuery:
     @strawberry.field(
         description="The lineage subgraph around a node: runs, entity versions "
-        "and commits up- and/or downstream, nodes paged in id order; with asOf, only runs "
-        "that had started by then (point-in-time lineage). Null for an unknown node."
+        "and commits up- and/or downstream (or, with level ENTITY, jobs and datasets), nodes "
+        "paged in id order; with asOf, only runs that had started by then (point-in-time "
+        "lineage). From a Dataset or Model: the union of the subgraphs of its versions "
+        "(versions: ALL, or LATEST), which are among the nodes; from a Job, likewise of its "
+        "runs. Null for an unknown node."
     )
     async def lineage(
         self,
@@ -145,65 +201,95 @@ class AnalyticsQuery:
         first: First = None,
         after: After = None,
         as_of: AsOf = None,
+        versions: Versions = LineageVersions.ALL,
+        level: Annotated[
+            LineageLevel,
+            strawberry.argument(
+                description="VERSION (default): versions and runs; ENTITY: the same walk "
+                "drawn between jobs and datasets (see LineageLevel)."
+            ),
+        ] = LineageLevel.VERSION,
     ) -> LineageGraph | None:
         split_uid(id)
         ctx = info.context
-        start = await ctx.loaders.node.load(id)
-        if start is None:
+        record = await ctx.loaders.node.load(id)
+        if record is None:
             return None
         found = await lineage.lineage_around(
             ctx.graph,
-            uid=id,
+            start=await _start(info, id, versions, as_of),
             depth=checked_depth(info.context.settings, depth),
             upstream=direction in (Direction.UPSTREAM, Direction.BOTH),
             downstream=direction in (Direction.DOWNSTREAM, Direction.BOTH),
             as_of=as_of,
         )
+        start: str = id
+        all_nodes, all_edges = (
+            found.nodes,
+            [(e.type.value, e.source, e.target) for e in found.edges],
+        )
+        if level == LineageLevel.ENTITY:
+            entities = await lineage.entity_lineage(ctx.graph, start=record, found=found)
+            start = lineage.entity_of(record) or id
+            all_nodes, all_edges = entities.nodes, [(t.value, s, e) for t, s, e in entities.edges]
         wanted = {Kind(k) for k in kinds} if kinds else None
-        nodes = [n for n in found.nodes if wanted is None or n.kind in wanted]
+        nodes = [n for n in all_nodes if wanted is None or n.kind in wanted]
+        total = len(nodes)
         offset_key = decode_cursor(after)
         nodes = [n for n in nodes if n.uid > offset_key]
         size = page_size(first, ctx.settings)
         page = nodes[:size]
-        on_page = {n.uid for n in page} | {id}
+        on_page = {n.uid for n in page} | {start}
         edges = [
-            LineageEdge(
-                type=e.type.value, source=strawberry.ID(e.source), target=strawberry.ID(e.target)
-            )
-            for e in found.edges
-            if e.source in on_page and e.target in on_page
+            LineageEdge(type=t, source=strawberry.ID(source), target=strawberry.ID(target))
+            for t, source, target in all_edges
+            if source in on_page and target in on_page
         ]
+        ctx.loaders.node.prime_many({n.uid: n for n in page})
         return LineageGraph(
             nodes=[to_type(n) for n in page],
             edges=edges,
-            total_nodes=len([n for n in found.nodes if wanted is None or n.kind in wanted]),
+            total_nodes=total,
             has_next_page=len(nodes) > size,
             end_cursor=encode_cursor(page[-1].uid) if page else None,
         )
 
     @strawberry.field(
         description="Q2: downstream datasets, features, model versions, "
-        "deployments and prediction counts of a dataset version; null for an unknown version."
+        "deployments and prediction counts of a dataset version, or of any node by id: a "
+        "Dataset or Model through its versions, a Job through its runs (versions: ALL or "
+        "LATEST), a run or model version from itself. Null for an unknown node."
     )
     async def impact(
         self,
         info: Info[Context, None],
         dataset_version: Annotated[
-            str,
+            str | None,
             strawberry.argument(
                 description="The dataset version's key, `<dataset>@<version>`, e.g. "
-                "loans-raw@2026-09-01."
+                "loans-raw@2026-09-01. Give this or `id`, not both."
             ),
-        ],
+        ] = None,
         depth: Depth = None,
         as_of: AsOf = None,
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Any node's id instead of a version's key, e.g. "
+                "Dataset:loans-raw, Job:etl.loans-clean or Model:credit-risk."
+            ),
+        ] = None,
+        versions: Versions = LineageVersions.ALL,
     ) -> Impact | None:
-        start = uid(Kind.DATASET_VERSION, dataset_version)
+        if (dataset_version is None) == (id is None):
+            raise BadInputError("give datasetVersion or id, one of them", path=["id"])
+        start = id if id is not None else uid(Kind.DATASET_VERSION, str(dataset_version))
+        split_uid(start)
         if await info.context.loaders.node.load(start) is None:
             return None
         found = await lineage.impact_of_dataset_version(
             info.context.graph,
-            uid=start,
+            start=await _start(info, start, versions, as_of),
             depth=checked_depth(info.context.settings, depth),
             as_of=as_of,
         )
@@ -228,7 +314,9 @@ class AnalyticsQuery:
 
     @strawberry.field(
         description="Q4: classifications (PII, ...) upstream of a node, each "
-        "with the lineage path from the node to where it is set."
+        "with the lineage path from the node to where it is set. From a Dataset or Model: "
+        "upstream of its versions (versions: ALL or LATEST), the paths going through them; "
+        "from a Job, likewise through its runs."
     )
     async def classifications_upstream(
         self,
@@ -236,19 +324,30 @@ class AnalyticsQuery:
         id: NodeId,
         depth: Depth = None,
         as_of: AsOf = None,
+        versions: Versions = LineageVersions.ALL,
     ) -> list[ClassificationPath]:
-        return await classification_paths(info, id=id, depth=depth, as_of=as_of)
+        return await classification_paths(
+            info, id=id, depth=depth, as_of=as_of, latest=versions == LineageVersions.LATEST
+        )
 
 
 async def classification_paths(
-    info: Info[Context, None], *, id: str, depth: int | None, as_of: datetime | None
+    info: Info[Context, None],
+    *,
+    id: str,
+    depth: int | None,
+    as_of: datetime | None,
+    latest: bool = False,
 ) -> list[ClassificationPath]:
     """Q4 for one node: each classification upstream with the path to where it is set."""
     split_uid(id)
+    start = await lineage.start_of(info.context.graph, uid=id, latest=latest, as_of=as_of)
     up = await info.context.loaders.upstream.load(
-        (id, checked_depth(info.context.settings, depth), as_of)
+        (tuple(start.uids), checked_depth(info.context.settings, depth), as_of)
     )
-    paths = await lineage.classifications_upstream(info.context.graph, uid=id, up=up, as_of=as_of)
+    paths = await lineage.classifications_upstream(
+        info.context.graph, start=start, up=up, as_of=as_of
+    )
     holders = await info.context.loaders.node.load_many([p.holder for p in paths])
     return [
         ClassificationPath(

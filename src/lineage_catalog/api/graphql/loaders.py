@@ -38,18 +38,18 @@ class Loaders:
         self.access_log: DataLoader[tuple[str, str, bool], None] = DataLoader(
             load_fn=self._log_access, cache=False
         )
-        # (uid, depth, as_of) -> the upstream lineage: a report asks for it twice (the trace
-        # and the classifications upstream), the database answers once.
-        self.upstream: DataLoader[tuple[str, int, datetime | None], Upstream] = DataLoader(
-            load_fn=self._load_upstream
+        # (start uids, depth, as_of) -> the upstream lineage: a report asks for it twice (the
+        # trace and the classifications upstream), the database answers once.
+        self.upstream: DataLoader[tuple[tuple[str, ...], int, datetime | None], Upstream] = (
+            DataLoader(load_fn=self._load_upstream)
         )
 
     async def _load_upstream(
-        self, keys: Sequence[tuple[str, int, datetime | None]]
+        self, keys: Sequence[tuple[tuple[str, ...], int, datetime | None]]
     ) -> list[Upstream]:
         return list(await asyncio.gather(*(
-            questions.upstream(self._graph, uids=[uid], depth=depth, as_of=as_of)
-            for uid, depth, as_of in keys
+            questions.upstream(self._graph, uids=list(uids), depth=depth, as_of=as_of)
+            for uids, depth, as_of in keys
         )))  # fmt: skip
 
     async def _log_access(self, reads: Sequence[tuple[str, str, bool]]) -> list[None]:

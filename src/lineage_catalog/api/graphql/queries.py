@@ -150,7 +150,9 @@ async def _by_key(info: Info[Context, None], kind: Kind, key: str) -> Any:
 class LineageEdge:
     type: str = strawberry.field(
         description="The relationship: USED (run -> entity version it read), GENERATED "
-        "(run -> entity version it wrote) or EXECUTED (run -> code commit it ran)."
+        "(run -> entity version it wrote) or EXECUTED (run -> code commit it ran); in "
+        "entity-level lineage, INPUT (dataset -> job whose runs read it) or OUTPUT (job -> "
+        "dataset its runs wrote)."
     )
     source: strawberry.ID = strawberry.field(description="Id of the node the edge starts at.")
     target: strawberry.ID = strawberry.field(description="Id of the node the edge points to.")
@@ -280,7 +282,7 @@ async def trace_model_version(
     mv_uid = uid(Kind.MODEL_VERSION, model_version)
     wanted = [mv_uid] + ([uid(Kind.DEPLOYMENT, deployment)] if deployment else [])
     up, found = await asyncio.gather(
-        ctx.loaders.upstream.load((mv_uid, checked_depth(ctx.settings, depth), None)),
+        ctx.loaders.upstream.load(((mv_uid,), checked_depth(ctx.settings, depth), None)),
         ctx.loaders.node.load_many(wanted),
     )
     mv, dep = found[0], (found[1] if deployment else None)
