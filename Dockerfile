@@ -15,6 +15,8 @@ RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 COPY src ./src
+# The Python client, a workspace member the server depends on (its own distribution).
+COPY clients/python ./clients/python
 COPY graph/migrations ./graph/migrations
 COPY graph/queries ./graph/queries
 COPY --from=web /app/src/lineage_catalog/_web ./src/lineage_catalog/_web
