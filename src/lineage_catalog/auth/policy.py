@@ -13,9 +13,16 @@ from lineage_catalog.domain.model import Kind, split_uid
 # restricted classification (e.g. PII) of the node or of its parent. Every path that can
 # return one (the typed fields, audit before/after documents, reports built on them) asks
 # `restricted_props`, so a new restricted property is added here and nowhere else.
+# A version's raw `facets` hold its schema (OpenLineage's schema facet) and whatever else
+# its producer reported, so they are restricted as a whole.
 RESTRICTED_PROPS: Mapping[Kind, frozenset[str]] = {
-    Kind.DATASET_VERSION: frozenset({"schema", "sample"}),
+    Kind.DATASET_VERSION: frozenset({"schema", "sample", "facets"}),
 }
+# The facets of a Dataset that describe one of its versions (an event's schema facet is
+# copied onto the dataset too). Which version they came from is not recorded, so they fall
+# under that version's restriction and a Dataset's `facets` never serve them: they are
+# read on the version, by the rule above.
+VERSION_FACETS_OF_DATASET = frozenset({"schema", "columnLineage", "version"})
 
 
 def restricted_props(target: str, document: Mapping[str, Any] | None = None) -> list[str]:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from strawberry.dataloader import DataLoader
 
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
-from lineage_catalog.store import audit, nodes, questions
+from lineage_catalog.store import audit, jobs, nodes, questions
 from lineage_catalog.store.graph import Graph
+from lineage_catalog.store.jobs import JobDatasets
 from lineage_catalog.store.questions import OwnerOf, Upstream
 
 
@@ -43,6 +44,11 @@ class Loaders:
         self.upstream: DataLoader[tuple[tuple[str, ...], int, datetime | None], Upstream] = (
             DataLoader(load_fn=self._load_upstream)
         )
+        self._job_runs: dict[tuple[str | None, int], DataLoader[str, list[NodeRecord]]] = {}
+        self.job_run_counts: DataLoader[str, int] = DataLoader(load_fn=self._load_run_counts)
+        self.job_datasets: DataLoader[str, JobDatasets] = DataLoader(
+            load_fn=self._load_job_datasets
+        )
 
     async def _load_upstream(
         self, keys: Sequence[tuple[tuple[str, ...], int, datetime | None]]
@@ -51,6 +57,29 @@ class Loaders:
             questions.upstream(self._graph, uids=list(uids), depth=depth, as_of=as_of)
             for uids, depth, as_of in keys
         )))  # fmt: skip
+
+    def job_runs(self, *, after: str | None, limit: int) -> DataLoader[str, list[NodeRecord]]:
+        """A job's runs newest first, after the run key `after`, at most `limit`: one
+        statement for every job of the request that asks for the same page."""
+        spec = (after, limit)
+        loader = self._job_runs.get(spec)
+        if loader is None:
+
+            async def load(uids: Sequence[str]) -> list[list[NodeRecord]]:
+                found = await jobs.job_runs(self._graph, jobs=list(uids), after=after, limit=limit)
+                return [found.get(uid, []) for uid in uids]
+
+            loader = DataLoader(load_fn=load)
+            self._job_runs[spec] = loader
+        return loader
+
+    async def _load_run_counts(self, uids: Sequence[str]) -> list[int]:
+        found = await jobs.job_run_counts(self._graph, jobs=list(uids))
+        return [found.get(uid, 0) for uid in uids]
+
+    async def _load_job_datasets(self, uids: Sequence[str]) -> list[JobDatasets]:
+        found = await jobs.job_datasets(self._graph, jobs=list(uids), limit=self._nested_limit)
+        return [found.get(uid, JobDatasets()) for uid in uids]
 
     async def _log_access(self, reads: Sequence[tuple[str, str, bool]]) -> list[None]:
         """Write every restricted read of the request to the access log (one transaction)."""

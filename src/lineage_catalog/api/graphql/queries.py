@@ -400,8 +400,8 @@ class Query:
         return await _by_key(info, Kind.CODE_COMMIT, key)  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description='A job by key; its runs are `nodes(kind: RUN, parent: "Job:<key>")`. Null '
-        "if there is none."
+        description="A job by key, with its runs (newest first), SQL, code location and the "
+        "datasets its runs read and wrote; null if there is none."
     )
     async def job(
         self,

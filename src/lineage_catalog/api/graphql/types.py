@@ -11,9 +11,18 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from lineage_catalog.api.graphql.arguments import AsOf
+from lineage_catalog.api.graphql import facets as stored
+from lineage_catalog.api.graphql.arguments import After, AsOf, First
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.auth.policy import cleared, restricted_props
+from lineage_catalog.api.graphql.facets import RunError, SourceCodeLocation
+from lineage_catalog.api.graphql.pagination import (
+    Connection,
+    connection,
+    decode_cursor,
+    page_size,
+    selects,
+)
+from lineage_catalog.auth.policy import VERSION_FACETS_OF_DATASET, cleared, restricted_props
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 
 _PROP = "stored_property"
@@ -47,6 +56,24 @@ class CatalogNode:
         description="When the catalog first recorded this node.",
         metadata={_PROP: "recorded_at"},
     )
+
+    @strawberry.field(
+        description="Who reported the node: for a run, the `producer` of its latest "
+        "OpenLineage event; for anything else, the `_producer` of its most recently reported "
+        "facet. Null for a node no OpenLineage event described."
+    )
+    def producer(self) -> str | None:
+        return stored.producer(self.record.props)
+
+    @strawberry.field(
+        description="The node's OpenLineage facets as stored, a JSON object by facet name "
+        "(merged over its events, newest report of each facet winning), for what has no "
+        "field of its own; null when none were reported. A dataset version's are restricted "
+        "like its `schema`, which they hold; a dataset's leave out the facets that describe "
+        "a version (schema, columnLineage, version): read them on the version."
+    )
+    async def facets(self, info: Info[Context, None]) -> JSON | None:
+        return await raw_facets(info, self.record)  # type: ignore[no-any-return]
 
 
 Owner = Annotated[
@@ -204,6 +231,16 @@ async def may_read(
     granted = cleared(info.context.principal, restricted)
     await info.context.loaders.access_log.load((target, logged_as or prop, granted))
     return granted
+
+
+async def raw_facets(info: Info[Context, None], node: NodeRecord) -> Any:
+    """The node's stored facets, through the one restriction rule (`may_read`)."""
+    found = node.props.get("facets")
+    if not isinstance(found, dict) or not await may_read(info, node.uid, "facets"):
+        return None
+    if node.kind == Kind.DATASET:
+        return {k: v for k, v in found.items() if k not in VERSION_FACETS_OF_DATASET}
+    return found
 
 
 async def classifications_of(info: Info[Context, None], node: NodeRecord) -> list[Classification]:
@@ -427,7 +464,60 @@ class CodeCommit(CatalogNode):
 )
 class Job(CatalogNode):
     name: str | None = prop("name", "Display name.")
-    description: str | None = prop("description", "What the job does.")
+    description: str | None = prop(
+        "description", "What the job does (from OpenLineage: its documentation facet)."
+    )
+    sql: str | None = prop("sql", "The job's SQL (OpenLineage's sql facet `query`), if any.")
+
+    @strawberry.field(
+        description="Where the job's code lives (OpenLineage's sourceCodeLocation facet)."
+    )
+    def source_code_location(self) -> SourceCodeLocation | None:
+        return stored.source_code_location(self.record.props)
+
+    @strawberry.field(
+        description="The job's runs, newest first: by startedAt, else the first event's "
+        "time, else when recorded; ties by the greater key."
+    )
+    async def runs(
+        self, info: Info[Context, None], first: First = None, after: After = None
+    ) -> Connection[Run]:
+        after_key = decode_cursor(after) or None
+        size = page_size(first, info.context.settings)
+        loaders = info.context.loaders
+        page = loaders.job_runs(after=after_key, limit=size + 1).load(self.record.uid)
+        total: int | None = None
+        if selects(info, "totalCount"):  # the count alongside the page, not after it
+            found, total = await asyncio.gather(page, loaders.job_run_counts.load(self.record.uid))
+        else:
+            found = await page
+        return connection(
+            [(r.key, to_type(r)) for r in found[:size]],  # type: ignore[misc]
+            has_next=len(found) > size,
+            after=after_key or "",
+            total=total,
+        )
+
+    @strawberry.field(description="The newest of `runs`; null for a job that never ran.")
+    async def latest_run(self, info: Info[Context, None]) -> Run | None:
+        found = await info.context.loaders.job_runs(after=None, limit=1).load(self.record.uid)
+        return to_type(found[0]) if found else None  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Datasets the job's runs read a version of (USED), in key order; at most "
+        "LINEAGE_MAX_PAGE_SIZE."
+    )
+    async def inputs(self, info: Info[Context, None]) -> list[Dataset]:
+        found = await info.context.loaders.job_datasets.load(self.record.uid)
+        return [to_type(d) for d in found.inputs]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="Datasets the job's runs wrote a version of (GENERATED), in key order; "
+        "at most LINEAGE_MAX_PAGE_SIZE."
+    )
+    async def outputs(self, info: Info[Context, None]) -> list[Dataset]:
+        found = await info.context.loaders.job_datasets.load(self.record.uid)
+        return [to_type(d) for d in found.outputs]  # type: ignore[misc]
 
     @strawberry.field(description="Owners of the job now (or at asOf).")
     async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
@@ -451,6 +541,38 @@ class Run(CatalogNode):
     environment: JSON | None = prop(
         "environment", "Where it ran as a JSON object: interpreter, image, package versions."
     )
+    parent_run_id: str | None = prop(
+        "parent_run",
+        "The run id of the run this one is part of (OpenLineage's parent facet), whether or "
+        "not the catalog holds that run.",
+    )
+
+    @strawberry.field(
+        description="Why the run failed, when it reported it (OpenLineage's errorMessage "
+        "facet); null otherwise."
+    )
+    def error(self) -> RunError | None:
+        return stored.run_error(self.record.props)
+
+    @strawberry.field(
+        description="When the run was scheduled to start (OpenLineage's nominalTime facet, "
+        "nominalStartTime); null without one."
+    )
+    def nominal_start_time(self) -> datetime | None:
+        return stored.nominal_time(self.record.props, end=False)
+
+    @strawberry.field(
+        description="When the run's scheduled interval ends (nominalTime's nominalEndTime); "
+        "null without one."
+    )
+    def nominal_end_time(self) -> datetime | None:
+        return stored.nominal_time(self.record.props, end=True)
+
+    @strawberry.field(
+        description="The run this one is part of (parentRunId), when the catalog holds it."
+    )
+    async def parent_run(self, info: Info[Context, None]) -> Run | None:
+        return await _parent(info, Kind.RUN, self.record.props.get("parent_run"))  # type: ignore[no-any-return]
 
     @strawberry.field(description="The job this is a run of.")
     async def job(self, info: Info[Context, None]) -> Job | None:
