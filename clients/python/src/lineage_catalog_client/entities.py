@@ -213,8 +213,8 @@ class EntityWrites(Connection):
         used: Sequence[str] | None = None,
         generated: Sequence[str] | None = None,
     ) -> str:
-        """Record a run of a registered job in one call (see run() for a `with` block);
-        code_commit is `<repo>@<sha>` or its id, triggered_by an agent's id; returns `Run:<run id>`."""
+        """Record a run of a registered job in one call (run() is the `with` block);
+        code_commit: `<repo>@<sha>` or its id; triggered_by: an agent's id. `Run:<run id>`."""
         fields: dict[str, object] = {
             "runId": run_id,
             "job": job,
