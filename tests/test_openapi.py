@@ -31,6 +31,7 @@ from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.settings import Settings
 from tests.governance_helpers import account_token
 from tests.graphql_client import gql
+from tests.test_marquez_api import MARQUEZ_ANSWERS
 
 LOAD = ("POST", "/api/v1/load/{kind}")
 LINEAGE = ("POST", "/api/v1/lineage")
@@ -45,6 +46,7 @@ ANSWERS = {
     LINEAGE: {201, 400, 401, 403, 413, 429, 503, 504},
     BATCH: {200, 204, 400, 401, 403, 413, 429, 503},
     REPORT: {200, 400, 401, 403, 404, 422, 429, 503, 504},
+    **MARQUEZ_ANSWERS,  # driven in tests/test_marquez_api.py
 }
 BULK_TYPES = {
     "application/vnd.apache.arrow.stream",
@@ -53,7 +55,7 @@ BULK_TYPES = {
     "application/octet-stream",
 }
 BODIES = {LOAD: BULK_TYPES, LINEAGE: {"application/json"}, BATCH: {"application/json"}}
-NEEDS_TOKEN = {LOAD, LINEAGE, BATCH, REPORT}
+NEEDS_TOKEN = {LOAD, LINEAGE, BATCH, REPORT, *MARQUEZ_ANSWERS}
 ERROR_BODIES = {"Error", "Refusal", "FieldError", "HTTPValidationError", "NotReady"}
 
 
@@ -130,7 +132,8 @@ def test_every_rest_route_is_in_the_table_and_the_document(document: dict[str, A
         router = getattr(importlib.import_module(f"{rest.__name__}.{module.name}"), "router", None)
         for route in getattr(router, "routes", []):
             assert isinstance(route, APIRoute)
-            routes |= {(method, route.path) for method in route.methods - {"HEAD"}}
+            # path_format: a {name:path} parameter is {name} in the document.
+            routes |= {(method, route.path_format) for method in route.methods - {"HEAD"}}
     assert routes == set(ANSWERS)
     assert all(path in document["paths"] for _, path in routes)
 

@@ -14,7 +14,7 @@ from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.router import CatalogRouter
 from lineage_catalog.api.graphql.schema import build_schema
 from lineage_catalog.api.limits import BodyLimitMiddleware, RateLimiter
-from lineage_catalog.api.rest import health, ingest, openlineage, reports
+from lineage_catalog.api.rest import health, ingest, marquez, openlineage, reports
 from lineage_catalog.api.rest.middleware import RequestIdMiddleware
 from lineage_catalog.api.web import add_pages
 from lineage_catalog.domain.errors import RateLimitedError
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(openlineage.router)
     app.include_router(reports.router)
+    app.include_router(marquez.router)
 
     app.add_exception_handler(RefusedError, refused_response)
     body_limits = {
