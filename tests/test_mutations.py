@@ -152,3 +152,22 @@ def test_wrong_type_is_a_graphql_validation_error(client: TestClient, clean_grap
         client, REGISTER_VERSION, input={"dataset": "x", "version": "v1", "rowCount": "ten"}
     )
     assert body["errors"] and "rowCount" in body["errors"][0]["message"]
+
+
+def test_a_failed_run_says_why_as_openlineage_runs_do(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    gql(client, 'mutation { registerJob(input: {key: "j.fail"}) { key } }')
+    record = """mutation($s: RunStatus!, $e: RunErrorInput) { recordRun(input: {runId: "r-fail",
+        job: "j.fail", runKind: TRAINING, status: $s, error: $e}) { key } }"""
+    error = {"message": "OOM", "programmingLanguage": "python", "stackTrace": "Traceback ..."}
+    gql(client, record, s="FAILED", e=error)
+    found = gql(client, """{ run(key: "r-fail") { status
+        error { message programmingLanguage stackTrace } } }""")["run"]  # fmt: skip
+    assert found == {"status": "failed", "error": error}
+    # An error is for a failed or aborted run, and needs a message; nothing is written.
+    for status, bad, field in [("COMPLETED", error, "input.error"),
+                               ("FAILED", {"message": " "}, "input.error.message")]:  # fmt: skip
+        body = post(client, record.replace('"r-fail"', '"r-bad"'), s=status, e=bad)
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+    assert gql(client, '{ run(key: "r-bad") { key } }')["run"] is None

@@ -18,7 +18,6 @@ from neo4j import Driver
 from lineage_catalog.localneo4j import free_port
 from lineage_catalog.settings import Settings
 from lineage_catalog_client import (
-    FAILURE_KEY,
     BadUserInputError,
     CatalogClient,
     CatalogError,
@@ -39,6 +38,7 @@ RUN = """
 query($key: String!) {
   run(key: $key) {
     runKind status startedAt endedAt parameters environment
+    error { message programmingLanguage stackTrace }
     job { key } used { id } generated { id } codeCommit { sha }
     triggeredBy { ... on Person { key } }
   }
@@ -276,7 +276,10 @@ def test_a_block_that_raises_marks_the_run_failed_with_why_and_re_raises(
     assert failed["status"] == "failed"
     assert failed["endedAt"] is not None
     assert failed["used"] == [{"id": raw}]
-    assert failed["environment"] == {FAILURE_KEY: "ZeroDivisionError: division by zero"}
+    assert failed["environment"] == {}
+    assert failed["error"]["message"] == "ZeroDivisionError: division by zero"
+    assert failed["error"]["programmingLanguage"] == "python"
+    assert "1 / 0" in failed["error"]["stackTrace"]
 
 
 def test_a_run_is_running_while_its_block_runs(catalog: CatalogClient) -> None:
@@ -313,9 +316,11 @@ def test_a_refused_final_record_marks_the_run_failed_with_the_servers_reason(
     assert failed["status"] == "failed"
     assert failed["endedAt"] is not None
     assert failed["used"] == []
-    assert failed["environment"] == {
-        "python": "3.11",
-        FAILURE_KEY: f"the catalog refused the run's final record: {error}",
+    assert failed["environment"] == {"python": "3.11"}
+    assert failed["error"] == {
+        "message": f"the catalog refused the run's final record: {error}",
+        "programmingLanguage": None,
+        "stackTrace": None,
     }
 
     with pytest.raises(BadUserInputError) as raised_again:
@@ -332,7 +337,7 @@ def test_a_failing_block_whose_record_is_refused_still_ends_the_run(
     assert any("BAD_USER_INPUT" in note for note in raised.value.__notes__)
     failed = catalog.execute(RUN, {"key": "clean-5"})["run"]
     assert failed["status"] == "failed"
-    assert "missing@v1" in failed["environment"][FAILURE_KEY]
+    assert "missing@v1" in failed["error"]["message"]
 
 
 def test_errors_are_typed_by_the_servers_code(catalog: CatalogClient, server_url: str) -> None:

@@ -9,6 +9,7 @@ GraphQL, the column `row_count` for a bulk file), so an error points at what was
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from lineage_catalog.services.registry import Ref, RegisterCommand, graphql_inpu
 
 Path = list[str | int]
 At = Callable[[str], Path]
-__all__ = ["At", "column", "dataset_version", "feature", "graphql_input", "run"]
+__all__ = ["At", "RunFailure", "column", "dataset_version", "feature", "graphql_input", "run"]
 
 
 def column(name: str) -> Path:
@@ -74,15 +75,26 @@ def feature(
     return RegisterCommand(Kind.FEATURE, key, props)
 
 
+@dataclass(frozen=True, slots=True)
+class RunFailure:
+    """Why a run failed: the props OpenLineage's errorMessage facet also gives
+    (api/graphql/facets.run_error reads both)."""
+
+    message: str
+    programming_language: str | None = None
+    stack_trace: str | None = None
+
+
 def run(
     *, run_id: str, job: str, run_kind: RunKind, status: RunStatus,
     started_at: datetime | None = None, ended_at: datetime | None = None,
     parameters: Any = None, environment: Any = None, code_commit: str | None = None,
     triggered_by: str | None = None, used: Sequence[str] | None = None,
-    generated: Sequence[str] | None = None, at: At,
+    generated: Sequence[str] | None = None, error: RunFailure | None = None, at: At,
 ) -> RegisterCommand:  # fmt: skip
     """A run of a job: its times, parameters, code and (when given) what it read and wrote;
-    `used` and `generated` replace the lists recorded before."""
+    `used` and `generated` replace the lists recorded before; `error` says why a failed or
+    aborted run failed."""
     key = check_key(run_id, path=at("run_id"))
     job = check_key(job, path=at("job"))
     started, ended = _time(started_at, at("started_at")), _time(ended_at, at("ended_at"))
@@ -97,6 +109,13 @@ def run(
         "parameters": json_object(parameters, path=at("parameters")),
         "environment": json_object(environment, path=at("environment")),
     }
+    if error is not None:
+        if status not in (RunStatus.FAILED, RunStatus.ABORTED):
+            raise BadInputError("an error is for a FAILED or ABORTED run", path=at("error"))
+        if not error.message.strip():
+            raise BadInputError("an error needs a message", path=[*at("error"), "message"])
+        props |= {"error": error.message, "error_language": error.programming_language,
+                  "error_stack_trace": error.stack_trace}  # fmt: skip
     refs = [ref(at("job"), Rel.RUN_OF, Kind.JOB, job)]
     if code_commit:
         refs.append(ref(at("code_commit"), Rel.EXECUTED, Kind.CODE_COMMIT, code_commit))

@@ -19,7 +19,7 @@ from lineage_catalog_client.errors import (
     RequestTimeoutError,
     UnauthenticatedError,
 )
-from lineage_catalog_client.runs import FAILURE_KEY, RunRecorder
+from lineage_catalog_client.runs import RunRecorder
 from lineage_catalog_client.types import (
     Account,
     Approval,
@@ -31,7 +31,6 @@ from lineage_catalog_client.types import (
 )
 
 __all__ = [
-    "FAILURE_KEY",
     "TOKEN_ENV",
     "URL_ENV",
     "Account",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -12,9 +13,8 @@ from lineage_catalog_client.entities import EntityWrites
 from lineage_catalog_client.errors import CatalogError, CatalogUnavailable
 from lineage_catalog_client.types import RunKind
 
-# The API has no field for why a run failed; the client keeps it in the run's environment.
-FAILURE_KEY = "failure"
-_MAX_FAILURE = 500
+_MAX_MESSAGE = 2000
+_MAX_TRACE = 20_000
 
 
 class RunRecorder:
@@ -73,7 +73,13 @@ class RunWrites(EntityWrites):
         except BaseException as e:
             # KeyboardInterrupt and the like stop a run rather than fail it.
             status = "FAILED" if isinstance(e, Exception) else "ABORTED"
-            failure = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            failure = {
+                "message": (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)[
+                    :_MAX_MESSAGE
+                ],
+                "programmingLanguage": "python",
+                "stackTrace": "".join(traceback.format_exception(e))[-_MAX_TRACE:],
+            }
             try:
                 refused = self._finish(base, recorder, status, env, failure=failure)
             except CatalogError as not_recorded:
@@ -93,8 +99,7 @@ class RunWrites(EntityWrites):
             raise
         if refused is not None:
             refused.add_note(
-                f"run {recorder.run_id} is recorded as FAILED with this reason in its "
-                f"environment[{FAILURE_KEY!r}]"
+                f"run {recorder.run_id} is recorded as FAILED with this reason as its error"
             )
             raise refused
 
@@ -105,7 +110,7 @@ class RunWrites(EntityWrites):
         status: str,
         environment: dict[str, Any],
         *,
-        failure: str | None,
+        failure: dict[str, str] | None,
     ) -> CatalogError | None:
         """Send a run's final record; when the catalog refuses it, record the run as failed
         with the catalog's reason instead and return the refusal."""
@@ -116,7 +121,7 @@ class RunWrites(EntityWrites):
         }
         final |= {"used": recorder.used_ids, "generated": recorder.generated_ids}
         if failure is not None:
-            final["environment"] = environment | {FAILURE_KEY: failure[:_MAX_FAILURE]}
+            final["error"] = failure
         try:
             self._write("recordRun", "RunInput", base | final)
         except CatalogUnavailable:
@@ -128,7 +133,7 @@ class RunWrites(EntityWrites):
             reason = f"the catalog refused the run's final record: {refused}"
             ended: dict[str, object] = {"status": "FAILED" if status == "COMPLETED" else status}
             ended |= {"endedAt": final["endedAt"]}
-            ended["environment"] = environment | {FAILURE_KEY: reason[:_MAX_FAILURE]}
+            ended["error"] = {"message": reason[:_MAX_MESSAGE]}
             self._write("recordRun", "RunInput", base | ended)
             return refused
         return None

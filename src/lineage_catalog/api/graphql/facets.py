@@ -51,7 +51,9 @@ def run_error(props: Mapping[str, Any]) -> RunError | None:
     programmingLanguage and stackTrace; None when the run reported none."""
     facet = _facet(props, "errorMessage")
     message = _text(props.get("error")) or _text(facet.get("message"))
-    language, trace = _text(facet.get("programmingLanguage")), _text(facet.get("stackTrace"))
+    # recordRun's `error` stores these two as props; OpenLineage keeps them in the facet.
+    language = _text(props.get("error_language")) or _text(facet.get("programmingLanguage"))
+    trace = _text(props.get("error_stack_trace")) or _text(facet.get("stackTrace"))
     if message is None and language is None and trace is None:
         return None
     return RunError(message=message, programming_language=language, stack_trace=trace)

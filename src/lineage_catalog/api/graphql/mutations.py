@@ -222,6 +222,17 @@ class CodeCommitInput:
     author: str | None = strawberry.field(default=None, description="Author's email.")
 
 
+@strawberry.input(description="Why a run failed, as its code reported it.")
+class RunErrorInput:
+    message: str = strawberry.field(description="The error's message.")
+    programming_language: str | None = strawberry.field(
+        default=None, description="The language the failing code is in, e.g. python."
+    )
+    stack_trace: str | None = strawberry.field(
+        default=None, description="The stack trace, as text."
+    )
+
+
 @strawberry.input(
     description="A run to record: what it used, generated and executed; fields left out keep "
     "their value."
@@ -256,6 +267,11 @@ class RunInput:
     )
     generated: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Ids of entity versions written; replaces the previous list."
+    )
+    error: RunErrorInput | None = strawberry.field(
+        default=None,
+        description="Why it failed (status FAILED or ABORTED only); served as Run.error, as "
+        "OpenLineage's errorMessage facet is.",
     )
 
 
@@ -501,6 +517,8 @@ class Mutation:
             ended_at=input.ended_at, parameters=input.parameters, environment=input.environment,
             code_commit=input.code_commit, triggered_by=input.triggered_by, used=input.used,
             generated=input.generated, at=commands.graphql_input,
+            error=None if input.error is None else commands.RunFailure(
+                input.error.message, input.error.programming_language, input.error.stack_trace),
         )  # fmt: skip
         return await _register(info, command)  # type: ignore[no-any-return]
 
