@@ -46,6 +46,36 @@ OWNABLE_KINDS = frozenset(
 )
 
 
+# What a monitor may watch and an incident may be about.
+MONITORABLE_KINDS = frozenset(
+    {Kind.DEPLOYMENT, Kind.MODEL_VERSION, Kind.FEATURE, Kind.DATASET, Kind.DATASET_VERSION}
+)
+
+
+class MonitoringLabel(StrEnum):
+    """Labels of monitoring's governance records (domain/monitoring.py): nodes that are not
+    catalog nodes (no :Node, no uid), so generic catalog queries never reach them, like
+    approvals and audit events. Each has a unique `key` (V0007)."""
+
+    MONITOR = "Monitor"
+    OBSERVATION = "Observation"
+    PROFILE = "Profile"
+    INCIDENT = "Incident"
+
+
+class MonitoringRel(StrEnum):
+    """Links of monitoring's records; none is a lineage relationship, so no traversal walks
+    them (a Rel would be accepted by edge files and checked against LINK_ENDS)."""
+
+    WATCHES = "WATCHES"  # (Monitor)-[:WATCHES]->(Deployment|ModelVersion|Feature|Dataset|DV)
+    REFERENCE = "REFERENCE"  # (Monitor)-[:REFERENCE]->(DatasetVersion|Profile)
+    OBSERVATION_OF = "OBSERVATION_OF"  # (Observation)-[:OBSERVATION_OF]->(Monitor)
+    PROFILE_OF = "PROFILE_OF"  # (Profile)-[:PROFILE_OF]->(DatasetVersion|Deployment|MV)
+    ABOUT = "ABOUT"  # (Incident)-[:ABOUT]->(a monitorable node)
+    RAISED_BY = "RAISED_BY"  # (Incident)-[:RAISED_BY]->(Monitor)
+    EVIDENCE = "EVIDENCE"  # (Incident)-[:EVIDENCE]->(Observation)
+
+
 class Rel(StrEnum):
     """Relationship types: the lineage vocabulary plus two structural links."""
 
