@@ -267,6 +267,10 @@ LIFECYCLE_MUTATIONS = {
     "transitionStage", "requestPromotion", "approvePromotion", "rejectPromotion",
     "promoteToChampion", "rollback", "setModelKpis", "recordEvaluation",
     "deployModelVersion", "updateModelCard",
+    # Monitoring: a breach writes the observation's event and its incident's, a transition
+    # is refused when repeated; tests/test_monitoring.py checks each one's audit.
+    "registerMonitor", "recordObservation", "recordProfile", "openIncident",
+    "transitionIncident",
 }  # fmt: skip
 
 

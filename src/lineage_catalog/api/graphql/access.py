@@ -35,6 +35,9 @@ MUTATION_ROLES: dict[str, Role] = {
             "registerCodeCommit", "recordRun", "registerModel", "registerModelVersion",
             "registerDeployment", "recordServing", "recordPrediction", "recordEvaluation",
             "requestPromotion", "deployModelVersion", "updateModelCard",
+            # Monitoring: monitors, their values and incidents (docs/monitoring.md).
+            "registerMonitor", "recordObservation", "recordProfile", "openIncident",
+            "transitionIncident",
         )
     },
     # Governance: what changes who may use what, or what is trusted in production.

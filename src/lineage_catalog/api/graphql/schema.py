@@ -31,6 +31,7 @@ from lineage_catalog.api.graphql.extensions import (
 )
 from lineage_catalog.api.graphql.governance import GovernanceMutation, GovernanceQuery
 from lineage_catalog.api.graphql.lifecycle import LifecycleMutation, LifecycleQuery
+from lineage_catalog.api.graphql.monitoring import MonitoringMutation, MonitoringQuery
 from lineage_catalog.api.graphql.mutations import Mutation as CatalogMutation
 from lineage_catalog.api.graphql.queries import Query as CatalogQuery
 from lineage_catalog.api.graphql.report import ReportQuery
@@ -66,7 +67,7 @@ class CatalogStats:
     description="Every change: registering and linking, the governed lifecycle and accounts. "
     "Each mutation is one transaction with its audit event; a refusal writes nothing."
 )
-class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation):
+class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation, MonitoringMutation):
     """Every change: registering and linking, and the governed lifecycle."""
 
 
@@ -75,7 +76,13 @@ class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation):
     "lineage, the explorer, governance and the lifecycle."
 )
 class Query(
-    CatalogQuery, AnalyticsQuery, LifecycleQuery, GovernanceQuery, ReportQuery, ExploreQuery
+    CatalogQuery,
+    AnalyticsQuery,
+    LifecycleQuery,
+    GovernanceQuery,
+    ReportQuery,
+    ExploreQuery,
+    MonitoringQuery,
 ):
     @strawberry.field(description="How many nodes of each main kind the catalog holds now.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:
