@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from lineage_catalog.domain import monitoring
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import (
     KEY_PATTERN,
@@ -51,6 +52,7 @@ class LoadKind(StrEnum):
     FEATURES = "features"
     RUNS = "runs"
     EDGES = "edges"
+    OBSERVATIONS = "observations"
 
 
 class RowError(ValueError):
@@ -71,6 +73,8 @@ class ParsedRow:
     # [key, time in epoch microseconds, output, deployment key, model version key]
     prediction: list[Any] | None = None
     refs: dict[str, str] = field(default_factory=dict)  # uid -> the column that names it
+    # A monitor's value: written by services/monitoring.py, as recordObservation writes it.
+    observation: monitoring.ObservationCommand | None = None
 
 
 def read_batches(source: Path | IO[bytes], *, batch_size: int) -> Iterator[pa.RecordBatch]:
@@ -382,12 +386,29 @@ def _interval(rel: Rel, row: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def _observation(row: dict[str, Any]) -> ParsedRow:
+    if row.get("value") is None:
+        raise RowError("value: missing")
+    observed_at = _time(row, "observed_at", required=True)
+    assert observed_at is not None
+    try:
+        command = monitoring.observation(
+            monitor=_text(row, "monitor") or "", value=row["value"], observed_at=observed_at,
+            window_start=_time(row, "window_start"), window_end=_time(row, "window_end"),
+            details=_json(row, "details"), at=commands.column,
+        )  # fmt: skip
+    except BadInputError as e:
+        raise _row_error(e) from e
+    return ParsedRow(observation=command)
+
+
 PARSERS: dict[LoadKind, Callable[[dict[str, Any]], ParsedRow]] = {
     LoadKind.PREDICTIONS: _prediction,
     LoadKind.DATASET_VERSIONS: _dataset_version,
     LoadKind.FEATURES: _feature,
     LoadKind.RUNS: _run,
     LoadKind.EDGES: _edge,
+    LoadKind.OBSERVATIONS: _observation,
 }
 
 

@@ -33,7 +33,7 @@ from lineage_catalog.ingest.arrow import (
     read_batches,
     row_count,
 )
-from lineage_catalog.services import audit
+from lineage_catalog.services import audit, monitoring
 from lineage_catalog.store import bulk, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
 
@@ -151,6 +151,23 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> tuple[dict[int, R
     if batch_nodes or batch_edges:
         await bulk.write_batch(tx, nodes=batch_nodes, edges=batch_edges)
     return refused, stored
+
+
+async def _write_observations(
+    tx: WriteTx, parsed: dict[int, ParsedRow], *, actor: Actor
+) -> tuple[dict[int, Refusal], set[int], list[Change]]:
+    """Observation rows, written as recordObservation writes them (one call for the batch):
+    the refused rows with the reason, the rows stored already, the incident changes."""
+    rows = sorted((n, row.observation) for n, row in parsed.items() if row.observation)
+    numbers = [n for n, _ in rows]
+    done = await monitoring.write_observations(
+        tx, commands=[command for _, command in rows], actor=actor
+    )
+    refused = {
+        numbers[i]: Refusal(str(e), str(e.extensions.get("field") or "") or None, e.code)
+        for i, e in done.refused.items()
+    }
+    return refused, {numbers[i] for i in done.stored}, done.changes
 
 
 _SERVING_FIELDS = ("valid_to", "role", "traffic_share")
@@ -277,7 +294,7 @@ def _batch_change(
     digest = hashlib.sha256()
     for n in landed:
         row = parsed[n]
-        digest.update(repr((row.prediction, row.nodes, row.edges)).encode())
+        digest.update(repr((row.prediction, row.nodes, row.edges, row.observation)).encode())
     after = {"rows": len(landed), "first_row": landed[0], "last_row": landed[-1],
              "sha256": digest.hexdigest()}  # fmt: skip
     return Change(f"bulk.{kind.value}", f"bulk:{kind.value}", None, after, reason)
@@ -318,10 +335,17 @@ async def load(
         _mark_imported(parsed, actor=actor, reason=reason)
 
         async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, Refusal]:
-            refused, stored = await _write(tx, parsed)
+            incident_changes: list[Change] = []
+            if kind is LoadKind.OBSERVATIONS:
+                refused, stored, incident_changes = await _write_observations(
+                    tx, parsed, actor=actor
+                )
+            else:
+                refused, stored = await _write(tx, parsed)
             change = _batch_change(kind, parsed, set(refused) | stored, reason)
-            if change is not None:
-                await audit.record(tx, actor=actor, changes=[change])
+            changes = ([change] if change is not None else []) + incident_changes
+            if changes:
+                await audit.record(tx, actor=actor, changes=changes)
             return refused
 
         refused = await graph.write(work)
