@@ -204,8 +204,9 @@ def test_breaches_open_extend_and_resolve_incidents(client: TestClient, driver: 
 
 def test_every_transition_is_audited_with_its_reason(client: TestClient, driver: Driver) -> None:
     _setup(client)
-    opened = gql(client, OPEN, input={"targets": [DEPLOYMENT], "title": "scores look odd",
-                                      "reason": "support tickets", "key": "odd-scores"})  # fmt: skip
+    incident = {"targets": [DEPLOYMENT], "title": "scores look odd",
+                "reason": "support tickets", "key": "odd-scores"}  # fmt: skip
+    opened = gql(client, OPEN, input=incident)
     assert opened["openIncident"] == {"key": "odd-scores", "status": "OPEN"}
     steps = [
         {"status": "ACKNOWLEDGED", "reason": "looking into it", "severity": "HIGH",
@@ -230,7 +231,8 @@ def test_every_transition_is_audited_with_its_reason(client: TestClient, driver:
     gql(client, OPEN, input={"targets": [REFERENCE], "title": "t", "reason": "r", "key": "fa"})
     gql(client, MOVE, input={"incident": "fa", "status": "DISMISSED", "reason": "false alarm"})
     assert [e["action"] for e in audit_events(driver, target="Incident:fa")] == [
-        "incident.open", "incident.dismissed"
+        "incident.open",
+        "incident.dismissed",
     ]
 
 
