@@ -258,6 +258,30 @@ def test_every_write_of_the_api_has_a_typed_method_that_works(
     assert catalog.enable_account("Person:bob@example.com", reason=why).active
     assert catalog.revoke_token(issued.token_id, reason=why) == "Person:bob@example.com"
 
+    # Monitoring: a data-quality monitor whose breach opens an incident, a profile as a
+    # drift reference, an incident opened by hand and moved on.
+    assert (
+        catalog.register_monitor(
+            "scores-nulls", raw, type="DATA_QUALITY", metric="null_rate", threshold=0.1
+        )
+        == "scores-nulls"
+    )
+    breach = catalog.record_observation("scores-nulls", 0.3, observed_at=now)
+    assert len(breach.observations) == 1
+    assert [(i.status, i.breaches) for i in breach.incidents] == [("OPEN", 1)]
+    assert catalog.record_observation("scores-nulls", 0.3, observed_at=now).observations == []
+    profile = catalog.record_profile(
+        "scores-raw-1", raw, [{"name": "score", "count": 10, "binEdges": [0.0, 0.5, 1.0],
+                               "binCounts": [4, 6]}],
+    )  # fmt: skip
+    assert profile.observations == []
+    catalog.register_monitor("scores-psi", raw, type="DATA_DRIFT", metric="psi", threshold=0.2,
+                             column="score", reference=raw)  # fmt: skip
+    manual = catalog.open_incident([raw], title="late file", reason=why, severity="HIGH")
+    assert (manual.status, manual.severity) == ("OPEN", "HIGH")
+    moved = catalog.transition_incident(manual.key, "ACKNOWLEDGED", reason=why)
+    assert moved.status == "ACKNOWLEDGED"
+
     fields = catalog.execute(MUTATIONS)["__schema"]["mutationType"]["fields"]
     assert {f["name"] for f in fields} - transport.mutations() - bobs.mutations() == set()
 

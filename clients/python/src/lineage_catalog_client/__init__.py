@@ -19,6 +19,7 @@ from lineage_catalog_client.errors import (
     RequestTimeoutError,
     UnauthenticatedError,
 )
+from lineage_catalog_client.monitoring import Incident, Recorded
 from lineage_catalog_client.runs import RunRecorder
 from lineage_catalog_client.types import (
     Account,
@@ -42,6 +43,7 @@ __all__ = [
     "Classification",
     "FailedPreconditionError",
     "ForbiddenError",
+    "Incident",
     "InvalidQueryError",
     "IssuedToken",
     "Kpi",
@@ -52,6 +54,7 @@ __all__ = [
     "PayloadTooLargeError",
     "QueryTooCostlyError",
     "RateLimitedError",
+    "Recorded",
     "Reject",
     "RequestTimeoutError",
     "RunRecorder",

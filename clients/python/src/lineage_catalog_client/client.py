@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from lineage_catalog_client.bulk import BulkLoads
-from lineage_catalog_client.governance import GovernanceWrites
+from lineage_catalog_client.monitoring import MonitoringWrites
 from lineage_catalog_client.runs import RunWrites
 
 
-class CatalogClient(RunWrites, GovernanceWrites, BulkLoads):
+class CatalogClient(RunWrites, MonitoringWrites, BulkLoads):
     """A synchronous client of one catalog. The URL and token come from the arguments, else
     from LINEAGE_CATALOG_URL and LINEAGE_CATALOG_TOKEN, else http://127.0.0.1:8000 and none."""
 
