@@ -14,7 +14,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from lineage_catalog.domain.model import Kind
+from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.model import Kind, uid
 
 
 class _Open(BaseModel):
@@ -256,6 +257,25 @@ def column_lineage(facets: Mapping[str, Any]) -> ColumnLineageFacet | None:
     return facet(facets, "columnLineage", ColumnLineageFacet)
 
 
+def column_input_datasets(facets: Mapping[str, Any]) -> list[str] | None:
+    """The uids of the Datasets a version's `columnLineage` facet names (its columns' and
+    the dataset-wide inputs), sorted; None without the facet. Stored on the version, so that
+    a column lineage walk finds the input datasets in Cypher (graph/queries/columns)."""
+    from lineage_catalog.ingest.openlineage import entity_key  # imports this module
+
+    found = column_lineage(facets)
+    if found is None:
+        return None
+    given = [i for f in found.fields.values() for i in f.inputFields] + (found.dataset or [])
+    uids: set[str] = set()
+    for item in given:
+        try:
+            uids.add(uid(Kind.DATASET, entity_key(item.namespace, item.name, path=["name"])))
+        except BadInputError:
+            continue  # not a name the catalog can hold: no dataset to walk to
+    return sorted(uids)
+
+
 def derived_props(kind: Kind, facets: Mapping[str, Any]) -> dict[str, Any]:
     """The properties of a node of `kind` that the catalog reads from its facets."""
     if kind is Kind.RUN:
@@ -291,6 +311,7 @@ def derived_props(kind: Kind, facets: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "schema": _flatten(schema.fields or [], prefix="") if schema else None,
             "column_lineage": _without_meta(columns) if isinstance(columns, dict) else None,
+            "column_inputs": column_input_datasets(facets),
             "row_count": stats.rowCount if stats else None,
         }
     return {}
