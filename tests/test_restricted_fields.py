@@ -99,6 +99,9 @@ FIELD_ARGS: dict[tuple[str, str], dict[str, str]] = {
     ("Query", "exploreNeighbours"): {"id": f'"{MV}"', "direction": "UPSTREAM"},
     ("Query", "search"): {"text": '"leak"'},
     ("Query", "auditTrail"): {"target": f'["{DV}"]'},
+    # Column lineage names columns, which are the restricted schema's.
+    ("Query", "columnLineage"): {"dataset": f'"{DV}"', "column": f'"{CANARY_SCHEMA}"'},
+    ("Query", "columnClassifications"): {"dataset": f'"{DV}"', "column": f'"{CANARY_SCHEMA}"'},
 }
 # (type, field) edges into a restricted value that the seed graph cannot reach, and why.
 UNREACHED: dict[tuple[str, str], str] = {

@@ -52,6 +52,7 @@ MUTATION_ROLES: dict[str, Role] = {
     # The same roles as the bulk rows that write these links.
     "setOwner": GOVERNED_LINKS[Rel.OWNS],
     "classify": GOVERNED_LINKS[Rel.CLASSIFIED_AS],
+    "classifyColumn": GOVERNED_LINKS[Rel.CLASSIFIED_AS],
     # Identity: accounts, roles, clearances and tokens.
     **{
         name: Role.ADMIN

@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 
 from strawberry.dataloader import DataLoader
 
+from lineage_catalog.domain.columns import ColumnEdge
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
+from lineage_catalog.services import columns
 from lineage_catalog.store import audit, jobs, nodes, questions
 from lineage_catalog.store.graph import Graph
 from lineage_catalog.store.jobs import JobDatasets
 from lineage_catalog.store.questions import OwnerOf, Upstream
+
+ColumnInputs = tuple[list[ColumnEdge], dict[str, NodeRecord]]
 
 
 class Loaders:
@@ -49,6 +53,14 @@ class Loaders:
         self.job_datasets: DataLoader[str, JobDatasets] = DataLoader(
             load_fn=self._load_job_datasets
         )
+        # A version's column edges from its direct inputs, and the versions they name.
+        self.column_inputs: DataLoader[str, ColumnInputs] = DataLoader(
+            load_fn=self._load_column_inputs
+        )
+
+    async def _load_column_inputs(self, uids: Sequence[str]) -> list[ColumnInputs]:
+        edges, versions = await columns.columns_of(self._graph, versions=list(uids))
+        return [(edges.get(uid, []), versions) for uid in uids]
 
     async def _load_upstream(
         self, keys: Sequence[tuple[tuple[str, ...], int, datetime | None]]

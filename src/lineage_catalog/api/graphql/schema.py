@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext, Info
 
 from lineage_catalog.api.graphql.access import AccessControl
 from lineage_catalog.api.graphql.analytics import AnalyticsQuery
+from lineage_catalog.api.graphql.columns import ColumnMutation, ColumnQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.cost import RequestLimits
 from lineage_catalog.api.graphql.explore import ExploreQuery
@@ -67,7 +68,9 @@ class CatalogStats:
     description="Every change: registering and linking, the governed lifecycle and accounts. "
     "Each mutation is one transaction with its audit event; a refusal writes nothing."
 )
-class Mutation(CatalogMutation, LifecycleMutation, GovernanceMutation, MonitoringMutation):
+class Mutation(
+    CatalogMutation, LifecycleMutation, GovernanceMutation, MonitoringMutation, ColumnMutation
+):
     """Every change: registering and linking, and the governed lifecycle."""
 
 
@@ -83,6 +86,7 @@ class Query(
     ReportQuery,
     ExploreQuery,
     MonitoringQuery,
+    ColumnQuery,
 ):
     @strawberry.field(description="How many nodes of each main kind the catalog holds now.")
     async def catalog_stats(self, info: Info[Context, None]) -> CatalogStats:

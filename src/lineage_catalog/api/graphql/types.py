@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -25,7 +25,11 @@ from lineage_catalog.api.graphql.pagination import (
 from lineage_catalog.auth.policy import VERSION_FACETS_OF_DATASET, cleared, restricted_props
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 
+if TYPE_CHECKING:
+    from lineage_catalog.api.graphql.column_types import Column
+
 _PROP = "stored_property"
+_Column = Annotated["Column", strawberry.lazy("lineage_catalog.api.graphql.column_types")]
 
 
 def prop(name: str, description: str) -> Any:
@@ -414,6 +418,16 @@ class DatasetVersion(Entity):
         if not await may_read(info, self.record.uid, "sample"):
             return None
         return self.record.props.get("sample")
+
+    @strawberry.field(
+        description="Its columns (schema, then those only its columnLineage facet names), "
+        "each with its direct input columns and their transformations; restricted like "
+        "`schema`, and an input column of a restricted version is shown without its name."
+    )
+    async def columns(self, info: Info[Context, None]) -> list[_Column] | None:
+        from lineage_catalog.api.graphql.column_types import columns_of_version  # imports this
+
+        return await columns_of_version(info, self.record)
 
     @strawberry.field(description="The dataset this is a version of.")
     async def dataset(self, info: Info[Context, None]) -> Dataset | None:
