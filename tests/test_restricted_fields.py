@@ -67,6 +67,11 @@ SEED = [
         metrics: {{auc: 0.9}}, datasetVersions: ["{DV}"]}}) {{ key }} }}""",
     f"""mutation {{ setOwner(input: {{owner: "{OWNER}", target: "{DV}", role: STEWARD}},
         reason: "r") {{ id }} }}""",
+    # A monitor on the PII version and an incident about it: their targets are paths too.
+    f"""mutation {{ registerMonitor(input: {{key: "leak-nulls", target: "{DV}",
+        type: DATA_QUALITY, metric: "null_rate", threshold: 0.1}}) {{ key }} }}""",
+    f"""mutation {{ openIncident(input: {{targets: ["{DV}"], title: "leak", reason: "r",
+        key: "leak-incident"}}) {{ key }} }}""",
 ]
 
 # Values for required arguments, by field then by argument name.
@@ -80,6 +85,7 @@ ARGS: dict[str, str] = {
     "model": '"leak-m"',
     "kind": "DATASET_VERSION",
     "direction": "UPSTREAM",
+    "target": f'"{DV}"',
 }
 FIELD_ARGS: dict[tuple[str, str], dict[str, str]] = {
     ("Query", "dataset"): {"key": '"leak-ds"'},
