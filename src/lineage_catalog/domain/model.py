@@ -74,6 +74,10 @@ class MonitoringRel(StrEnum):
     ABOUT = "ABOUT"  # (Incident)-[:ABOUT]->(a monitorable node)
     RAISED_BY = "RAISED_BY"  # (Incident)-[:RAISED_BY]->(Monitor)
     EVIDENCE = "EVIDENCE"  # (Incident)-[:EVIDENCE]->(Observation)
+    # The way back into lineage (services/incident_links.py):
+    ADDRESSES = "ADDRESSES"  # (Run)-[:ADDRESSES]->(Incident), e.g. the retraining run
+    CITED = "CITED"  # (Incident)-[:CITED {action, at, by, reason, ...}]->(ModelVersion)
+    FIXED_BY = "FIXED_BY"  # (Incident)-[:FIXED_BY]->(ModelVersion|Deployment)
 
 
 class Rel(StrEnum):

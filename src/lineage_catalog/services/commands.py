@@ -24,6 +24,7 @@ from lineage_catalog.domain.model import (
     version_key,
 )
 from lineage_catalog.domain.rules import json_object, json_rows, schema_fields, utc
+from lineage_catalog.services.incident_links import incident_refs
 from lineage_catalog.services.registry import Ref, RegisterCommand, graphql_input, ref
 
 Path = list[str | int]
@@ -90,11 +91,12 @@ def run(
     started_at: datetime | None = None, ended_at: datetime | None = None,
     parameters: Any = None, environment: Any = None, code_commit: str | None = None,
     triggered_by: str | None = None, used: Sequence[str] | None = None,
-    generated: Sequence[str] | None = None, error: RunFailure | None = None, at: At,
+    generated: Sequence[str] | None = None, error: RunFailure | None = None,
+    addresses: Sequence[str] | None = None, at: At,
 ) -> RegisterCommand:  # fmt: skip
     """A run of a job: its times, parameters, code and (when given) what it read and wrote;
     `used` and `generated` replace the lists recorded before; `error` says why a failed or
-    aborted run failed."""
+    aborted run failed; `addresses` names the incidents it addresses (replacing the list)."""
     key = check_key(run_id, path=at("run_id"))
     job = check_key(job, path=at("job"))
     started, ended = _time(started_at, at("started_at")), _time(ended_at, at("ended_at"))
@@ -126,7 +128,8 @@ def run(
         if ids is not None:
             replace.add(rel)
             refs += [_id_ref(v, [*at(name), i], rel) for i, v in enumerate(ids)]
-    return RegisterCommand(Kind.RUN, key, props, refs, frozenset(replace))
+    incidents = None if addresses is None else incident_refs(addresses, path=at("addresses"))
+    return RegisterCommand(Kind.RUN, key, props, refs, frozenset(replace), addresses=incidents)
 
 
 def _id_ref(value: str, path: Path, rel: Rel, *, outgoing: bool = True) -> Ref:

@@ -26,7 +26,7 @@ from lineage_catalog.domain.monitoring import (
     check_transition,
     target_of,
 )
-from lineage_catalog.services import audit
+from lineage_catalog.services import audit, incident_links
 from lineage_catalog.store import monitoring as store
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -202,10 +202,13 @@ async def open_incident(
 
 
 async def transition_incident(
-    graph: Graph, *, actor: Actor, key: str, change: IncidentChange
+    graph: Graph, *, actor: Actor, key: str, change: IncidentChange, fixed_by: str | None = None
 ) -> Incident:
     """Move an incident to another status by the transition table, with a reason, maybe a
-    new severity or assignee; audited with before and after."""
+    new severity or assignee; audited with before and after. A resolution may point at what
+    fixed it (`fixed_by`: a ModelVersion or Deployment id)."""
+    if fixed_by is not None and change.status is not IncidentStatus.RESOLVED:
+        raise BadInputError("fixedBy is for a move to RESOLVED", path=["input", "fixedBy"])
 
     async def work(tx: WriteTx) -> None:
         incident = await store.lock_incident(tx, key=key)
@@ -213,6 +216,9 @@ async def transition_incident(
             raise BadInputError(f"no incident {key!r}", path=["input", "incident"])
         check_transition(incident.status, change.status, path=["input", "status"])
         who = await _check_agent(tx, change.assignee, ["input", "assignee"])
+        fixer = None
+        if fixed_by is not None:
+            fixer = await incident_links.check_fixer(tx, fixed_by, path=["input", "fixedBy"])
         at = nodes.now()
         closed = change.status in (IncidentStatus.RESOLVED, IncidentStatus.DISMISSED)
         severity = change.severity or incident.severity
@@ -224,8 +230,12 @@ async def transition_incident(
                      Transition(change.status, at, actor.uid, change.reason, severity, assignee)),
         )  # fmt: skip
         await store.write_incidents(tx, writes=[IncidentWrite(after)])
+        summary = _summary(after)
+        if fixer is not None:
+            await incident_links.link_fixed_by(tx, incident=key, fixed_by=fixer)
+            summary = {**summary, "fixed_by": fixer}
         event = Change(f"incident.{change.status.value}", incident_target(key),
-                       _summary(incident), _summary(after), change.reason)  # fmt: skip
+                       _summary(incident), summary, change.reason)  # fmt: skip
         await audit.record(tx, actor=actor, changes=[event])
 
     await graph.write(work)

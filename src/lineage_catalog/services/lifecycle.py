@@ -23,7 +23,8 @@ from lineage_catalog.domain.model import (
     split_uid,
     uid,
 )
-from lineage_catalog.services import audit
+from lineage_catalog.services import audit, incident_links
+from lineage_catalog.services.incident_links import IncidentRef
 from lineage_catalog.store import lifecycle, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.lifecycle import Approval, Kpi, VersionEvidence
@@ -240,11 +241,14 @@ async def record_evaluation(
 
 
 async def request_promotion(
-    graph: Graph, *, actor: Actor, model_version: str, reason: str
-) -> Approval:
-    """Ask for a staging version to go to production; another person must approve."""
+    graph: Graph, *, actor: Actor, model_version: str, reason: str,
+    incident: IncidentRef | None = None,
+) -> Approval:  # fmt: skip
+    """Ask for a staging version to go to production; another person must approve. The
+    request may cite an incident (the drift it answers)."""
 
     async def work(tx: WriteTx) -> Approval:
+        await incident_links.check_incidents(tx, [incident] if incident else [])
         node, pending = await locked_version(tx, model_version)
         if stage_of(node) is not Stage.STAGING:
             raise ConflictError(
@@ -261,6 +265,10 @@ async def request_promotion(
             at=nodes.now(),
         )  # fmt: skip
         after = {"approval": approval.key, "status": "pending", "to_stage": approval.to_stage}
+        after |= await incident_links.cite(
+            tx, incident=incident, action="approval.request", by=actor.uid, reason=reason,
+            model_version=node.uid, approval=approval.key,
+        )  # fmt: skip
         change = Change("approval.request", node.uid, None, after, reason)
         await audit.record(tx, actor=actor, changes=[change])
         return approval
@@ -277,10 +285,15 @@ async def _pending(tx: WriteTx, key: str) -> Approval:
     return approval
 
 
-async def approve_promotion(graph: Graph, *, actor: Actor, approval: str, reason: str) -> Approval:
-    """Approve another person's request if every KPI is met: the version goes to production."""
+async def approve_promotion(
+    graph: Graph, *, actor: Actor, approval: str, reason: str,
+    incident: IncidentRef | None = None,
+) -> Approval:  # fmt: skip
+    """Approve another person's request if every KPI is met: the version goes to production.
+    The approval may cite an incident."""
 
     async def work(tx: WriteTx) -> Approval:
+        await incident_links.check_incidents(tx, [incident] if incident else [])
         request = await _pending(tx, approval)
         if request.requested_by == actor.uid:
             raise ConflictError(
@@ -309,9 +322,13 @@ async def approve_promotion(graph: Graph, *, actor: Actor, approval: str, reason
         )  # fmt: skip
         await lifecycle.set_stage(tx, uid=node.uid, stage=Stage.PRODUCTION.value)
         met = {r.kpi.metric: r.value for r in results}
+        cited = await incident_links.cite(
+            tx, incident=incident, action="approval.approve", by=actor.uid, reason=reason,
+            model_version=node.uid, approval=approval,
+        )  # fmt: skip
         changes = [
             Change("approval.approve", node.uid, {"approval": approval, "status": "pending"},
-                   {"approval": approval, "status": "approved", "kpis": met}, reason),
+                   {"approval": approval, "status": "approved", "kpis": met, **cited}, reason),
             Change("stage.transition", node.uid, {"stage": Stage.STAGING.value},
                    {"stage": Stage.PRODUCTION.value, "approval": approval}, reason),
         ]  # fmt: skip

@@ -10,9 +10,10 @@ from typing import Any
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
-from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
+from lineage_catalog.domain.model import Kind, MonitoringRel, NodeRecord, Rel, split_uid, uid
 from lineage_catalog.domain.rules import check_interval, check_link, storable_prop, utc
-from lineage_catalog.services import audit
+from lineage_catalog.services import audit, incident_links
+from lineage_catalog.services.incident_links import IncidentRef
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
 
@@ -43,6 +44,8 @@ class RegisterCommand:
     # Properties set when the node is created and changed afterwards only by their own
     # governed command: name -> what a caller must use instead (refused otherwise).
     governed: Mapping[str, str] = field(default_factory=dict)
+    # Incidents a run addresses (the retraining run); given, they replace the list before.
+    addresses: Sequence[IncidentRef] | None = None
 
 
 def graphql_input(name: str) -> list[str | int]:
@@ -104,6 +107,7 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
 
     async def work(tx: WriteTx) -> NodeRecord:
         await _check_refs(tx, command.refs)
+        await incident_links.check_incidents(tx, command.addresses or ())
         on_create = {**command.on_create, **governed}
         (stored,) = await nodes.upsert_nodes(
             tx, kind=command.kind, rows=[(command.key, props)], on_create=on_create
@@ -130,11 +134,18 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
         added = 0
         for (rel, _), pairs in by_rel.items():
             added += await nodes.link(tx, rel=rel, pairs=pairs)
+        if command.addresses is not None:
+            linked, unlinked = await incident_links.addresses(
+                tx, run=me, keys=[r.key for r in command.addresses]
+            )
+            added, removed = added + linked, removed + unlinked
         before, after = _plain(stored.before), _plain(stored.node.props)
         if before != after or added or removed:
             links: dict[str, list[str]] = {}
             for ref in command.refs:
                 links.setdefault(ref.rel.value, []).append(ref.target)
+            if command.addresses is not None:
+                links[MonitoringRel.ADDRESSES.value] = [r.key for r in command.addresses]
             change = Change(
                 f"register.{command.kind.value}", me, before, {**(after or {}), "links": links}
             )

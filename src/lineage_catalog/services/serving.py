@@ -13,7 +13,8 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError, ConflictError, NotFoundError
 from lineage_catalog.domain.model import Kind, Rel, ServingRole, Stage, uid
-from lineage_catalog.services import audit, registry
+from lineage_catalog.services import audit, incident_links, registry
+from lineage_catalog.services.incident_links import IncidentRef
 from lineage_catalog.services.lifecycle import locked_version, stage_of
 from lineage_catalog.store import lifecycle, nodes
 from lineage_catalog.store.graph import Graph, WriteTx
@@ -43,10 +44,10 @@ async def _locked_deployment(tx: WriteTx, key: str) -> tuple[str, list[ServingIn
 
 async def _serve(
     tx: WriteTx, *, actor: Actor, deployment: str, model_version: str, role: str,
-    traffic_share: float, reason: str | None, at: datetime,
+    traffic_share: float, reason: str | None, at: datetime, incident: IncidentRef | None = None,
 ) -> None:  # fmt: skip
     props = {"valid_from": at, "role": role, "traffic_share": traffic_share, "reason": reason,
-             "changed_by": actor.uid}  # fmt: skip
+             "changed_by": actor.uid, "incident": incident.key if incident else None}  # fmt: skip
     await nodes.link_interval(
         tx, rel=Rel.SERVED, source=deployment, target=model_version, props=props
     )
@@ -87,9 +88,10 @@ async def record_serving(
 
 async def deploy_model_version(
     graph: Graph, *, actor: Actor, deployment: str, model_version: str, role: ServingRole,
-    traffic_share: float, reason: str,
+    traffic_share: float, reason: str, incident: IncidentRef | None = None,
 ) -> None:  # fmt: skip
-    """Start serving a version at a deployment now, as challenger, shadow or canary."""
+    """Start serving a version at a deployment now, as challenger, shadow or canary; the
+    change may cite an incident."""
     if role is ServingRole.CHAMPION:
         raise BadInputError(
             "a version becomes champion only by promoteToChampion", path=["input", "role"]
@@ -97,6 +99,7 @@ async def deploy_model_version(
     traffic_share = rules.traffic_share(traffic_share, path=["input", "trafficShare"])
 
     async def work(tx: WriteTx) -> None:
+        await incident_links.check_incidents(tx, [incident] if incident else [])
         target, intervals = await _locked_deployment(tx, deployment)
         node, _ = await locked_version(tx, model_version)
         if stage_of(node) is Stage.ARCHIVED:
@@ -111,10 +114,14 @@ async def deploy_model_version(
                 )
         await _serve(tx, actor=actor, deployment=target, model_version=node.uid,
                      role=role.value, traffic_share=traffic_share, reason=reason,
-                     at=at)  # fmt: skip
+                     at=at, incident=incident)  # fmt: skip
         before = {"serving": _lineup(current)}
         after = {"serving": {**_lineup(current), node.uid: role.value}, "role": role.value,
                  "model_version": node.uid, "traffic_share": traffic_share}  # fmt: skip
+        after |= await incident_links.cite(
+            tx, incident=incident, action="serving.deploy", by=actor.uid, reason=reason,
+            model_version=node.uid, deployment=deployment,
+        )  # fmt: skip
         change = Change("serving.deploy", target, before, after, reason)
         await audit.record(tx, actor=actor, changes=[change])
 
@@ -123,11 +130,13 @@ async def deploy_model_version(
 
 async def promote_to_champion(
     graph: Graph, *, actor: Actor, deployment: str, model_version: str, reason: str,
-    warmup_s: float,
+    warmup_s: float, incident: IncidentRef | None = None,
 ) -> None:  # fmt: skip
-    """Make a warmed-up production challenger the champion; the old champion stops now."""
+    """Make a warmed-up production challenger the champion; the old champion stops now. The
+    change may cite an incident."""
 
     async def work(tx: WriteTx) -> None:
+        await incident_links.check_incidents(tx, [incident] if incident else [])
         target, intervals = await _locked_deployment(tx, deployment)
         node, _ = await locked_version(tx, model_version)
         at = nodes.now()
@@ -156,22 +165,31 @@ async def promote_to_champion(
         ended = [*champions, challenger]
         await lifecycle.close_serving(tx, intervals=ended, ended_by=actor.uid, reason=reason, at=at)
         await _serve(tx, actor=actor, deployment=target, model_version=node.uid, role=CHAMPION,
-                     traffic_share=1.0, reason=reason, at=at)  # fmt: skip
+                     traffic_share=1.0, reason=reason, at=at, incident=incident)  # fmt: skip
         remaining = [i for i in current if i not in ended]
         before = {"champion": [c.model_version for c in champions], "serving": _lineup(current)}
         after = {"champion": [node.uid], "serving": {**_lineup(remaining), node.uid: CHAMPION}}
+        after |= await incident_links.cite(
+            tx, incident=incident, action="serving.promote", by=actor.uid, reason=reason,
+            model_version=node.uid, deployment=deployment,
+        )  # fmt: skip
         change = Change("serving.promote", target, before, after, reason)
         await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
 
 
-async def rollback(graph: Graph, *, actor: Actor, deployment: str, reason: str) -> None:
-    """End the current champion and make the previous champion champion again."""
+async def rollback(
+    graph: Graph, *, actor: Actor, deployment: str, reason: str,
+    incident: IncidentRef | None = None,
+) -> None:  # fmt: skip
+    """End the current champion and make the previous champion champion again; the change
+    may cite an incident."""
     # The previous champion: another version's champion interval that ended last before the
     # current one began.
 
     async def work(tx: WriteTx) -> None:
+        await incident_links.check_incidents(tx, [incident] if incident else [])
         target, intervals = await _locked_deployment(tx, deployment)
         at = nodes.now()
         current = [i for i in intervals if i.open_at(at)]
@@ -203,11 +221,16 @@ async def rollback(graph: Graph, *, actor: Actor, deployment: str, reason: str) 
             tx, intervals=champions, ended_by=actor.uid, reason=reason, at=at
         )
         await _serve(tx, actor=actor, deployment=target, model_version=previous.model_version,
-                     role=CHAMPION, traffic_share=1.0, reason=reason, at=at)  # fmt: skip
+                     role=CHAMPION, traffic_share=1.0, reason=reason, at=at,
+                     incident=incident)  # fmt: skip
         remaining = [i for i in current if i not in champions]
         before = {"champion": [c.model_version for c in champions], "serving": _lineup(current)}
         after = {"champion": [previous.model_version],
                  "serving": {**_lineup(remaining), previous.model_version: CHAMPION}}  # fmt: skip
+        after |= await incident_links.cite(
+            tx, incident=incident, action="serving.rollback", by=actor.uid, reason=reason,
+            model_version=previous.model_version, deployment=deployment,
+        )  # fmt: skip
         change = Change("serving.rollback", target, before, after, reason)
         await audit.record(tx, actor=actor, changes=[change])
 

@@ -24,6 +24,7 @@ from lineage_catalog.api.graphql.types import Deployment, Evaluation, ModelVersi
 from lineage_catalog.domain.model import Kind, ServingRole, Stage, check_key, uid
 from lineage_catalog.services import lifecycle, serving
 from lineage_catalog.services.audit import checked_reason
+from lineage_catalog.services.incident_links import IncidentRef, incident_ref
 from lineage_catalog.store import lifecycle as stored
 
 GqlKpiDirection = described_enum(
@@ -40,6 +41,17 @@ ModelKey = Annotated[str, strawberry.argument(description="The model's key, e.g.
 ApprovalKey = Annotated[
     str, strawberry.argument(description="The promotion request's key (Approval.key).")
 ]
+CitedIncident = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The key of an incident this change answers (it must exist); kept on "
+        "the audit event and served as Incident.citedBy."
+    ),
+]
+
+
+def _cited(key: str | None, path: list[str | int]) -> IncidentRef | None:
+    return incident_ref(key, path=path)
 
 
 @strawberry.type(description="A model's target on one metric; versions must meet it.")
@@ -208,6 +220,11 @@ class DeployModelVersionInput:
         description="Its share of traffic, 0.0 to 1.0; a shadow takes 0.0."
     )
     reason: str = strawberry.field(description="Why; required, kept on the audit event.")
+    incident: str | None = strawberry.field(
+        default=None,
+        description="The key of an incident this deployment answers (it must exist); kept "
+        "on the serving change and its audit event.",
+    )
 
 
 @strawberry.input(description="Fields left out keep their value.")
@@ -352,11 +369,12 @@ class LifecycleMutation:
         description="Ask for a staging version to go to production; another person approves."
     )
     async def request_promotion(
-        self, info: Info[Context, None], model_version: ModelVersionKey, reason: Reason
-    ) -> Approval:
+        self, info: Info[Context, None], model_version: ModelVersionKey, reason: Reason,
+        incident: CitedIncident = None,
+    ) -> Approval:  # fmt: skip
         approval = await lifecycle.request_promotion(
             info.context.graph, actor=info.context.actor, model_version=model_version,
-            reason=_why(reason, ["reason"]),
+            reason=_why(reason, ["reason"]), incident=_cited(incident, ["incident"]),
         )  # fmt: skip
         return Approval.from_domain(approval)
 
@@ -365,11 +383,12 @@ class LifecycleMutation:
         "the version moves to production."
     )
     async def approve_promotion(
-        self, info: Info[Context, None], approval: ApprovalKey, reason: Reason
-    ) -> Approval:
+        self, info: Info[Context, None], approval: ApprovalKey, reason: Reason,
+        incident: CitedIncident = None,
+    ) -> Approval:  # fmt: skip
         decided = await lifecycle.approve_promotion(
             info.context.graph, actor=info.context.actor, approval=approval,
-            reason=_why(reason, ["reason"]),
+            reason=_why(reason, ["reason"]), incident=_cited(incident, ["incident"]),
         )  # fmt: skip
         return Approval.from_domain(decided)
 
@@ -397,6 +416,7 @@ class LifecycleMutation:
             info.context.graph, actor=info.context.actor, deployment=input.deployment,
             model_version=input.model_version, role=ServingRole(input.role),
             traffic_share=input.traffic_share, reason=_why(input.reason, ["input", "reason"]),
+            incident=_cited(input.incident, ["input", "incident"]),
         )  # fmt: skip
         return await _deployment(info, input.deployment)
 
@@ -410,11 +430,13 @@ class LifecycleMutation:
         deployment: DeploymentKey,
         model_version: ModelVersionKey,
         reason: Reason,
+        incident: CitedIncident = None,
     ) -> Deployment:
         await serving.promote_to_champion(
             info.context.graph, actor=info.context.actor, deployment=deployment,
             model_version=model_version, reason=_why(reason, ["reason"]),
             warmup_s=info.context.settings.challenger_warmup_s,
+            incident=_cited(incident, ["incident"]),
         )  # fmt: skip
         return await _deployment(info, deployment)
 
@@ -422,11 +444,12 @@ class LifecycleMutation:
         description="End the current champion and make the previous champion champion again."
     )
     async def rollback(
-        self, info: Info[Context, None], deployment: DeploymentKey, reason: Reason
-    ) -> Deployment:
+        self, info: Info[Context, None], deployment: DeploymentKey, reason: Reason,
+        incident: CitedIncident = None,
+    ) -> Deployment:  # fmt: skip
         await serving.rollback(
             info.context.graph, actor=info.context.actor, deployment=deployment,
-            reason=_why(reason, ["reason"]),
+            reason=_why(reason, ["reason"]), incident=_cited(incident, ["incident"]),
         )  # fmt: skip
         return await _deployment(info, deployment)
 

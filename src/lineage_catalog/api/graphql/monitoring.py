@@ -11,9 +11,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from lineage_catalog.api.graphql import incident_links
 from lineage_catalog.api.graphql.arguments import After, AsOf, First, NodeId
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.enums import described_enum
+from lineage_catalog.api.graphql.incident_links import IncidentCitation
 from lineage_catalog.api.graphql.pagination import (
     Connection,
     connection,
@@ -21,7 +23,7 @@ from lineage_catalog.api.graphql.pagination import (
     page_size,
     selects,
 )
-from lineage_catalog.api.graphql.types import CatalogNode, to_type
+from lineage_catalog.api.graphql.types import CatalogNode, Run, to_type
 from lineage_catalog.domain import drift as drift_rules
 from lineage_catalog.domain import monitoring as rules
 from lineage_catalog.domain.errors import BadInputError
@@ -181,6 +183,27 @@ class Incident:
     history: list[IncidentTransition] = strawberry.field(
         description="Every transition, oldest first, each with its reason."
     )
+
+    @strawberry.field(
+        description="The runs recorded as addressing it (RunInput.addresses), e.g. the "
+        "retraining run."
+    )
+    async def addressed_by(self, info: Info[Context, None]) -> list[Run]:
+        return await incident_links.addressed_by(info, self.key)
+
+    @strawberry.field(
+        description="The lifecycle changes that cited it (promotion requests and approvals, "
+        "deployments, promotions to champion, rollbacks), oldest first."
+    )
+    async def cited_by(self, info: Info[Context, None]) -> list[IncidentCitation]:
+        return await incident_links.cited_by(info, self.key)
+
+    @strawberry.field(
+        description="What its resolution points at as having fixed it: a model version or "
+        "a deployment (transitionIncident fixedBy)."
+    )
+    async def fixed_by(self, info: Info[Context, None]) -> list[CatalogNode]:
+        return await incident_links.fixed_by(info, self.key)
 
     @staticmethod
     def from_domain(i: rules.Incident) -> Incident:
@@ -406,6 +429,11 @@ class TransitionIncidentInput:
     reason: str = strawberry.field(description="Why; required, kept on the audit event.")
     severity: GqlSeverity | None = strawberry.field(default=None, description="A new severity.")  # type: ignore[valid-type]
     assignee: strawberry.ID | None = strawberry.field(default=None, description="A new assignee.")
+    fixed_by: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="With RESOLVED: what fixed it, a ModelVersion:<key> (the retrained "
+        "version) or a Deployment:<key> (a rollback there); served as Incident.fixedBy.",
+    )
 
 
 def _time(value: datetime | None, path: list[str | int]) -> datetime | None:
@@ -677,6 +705,7 @@ class MonitoringMutation:
         found = await incident_service.transition_incident(
             info.context.graph, actor=info.context.actor,
             key=check_key(input.incident, path=["input", "incident"]), change=change,
+            fixed_by=str(input.fixed_by) if input.fixed_by is not None else None,
         )  # fmt: skip
         return Incident.from_domain(found)
 

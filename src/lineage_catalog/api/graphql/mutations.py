@@ -273,6 +273,12 @@ class RunInput:
         description="Why it failed (status FAILED or ABORTED only); served as Run.error, as "
         "OpenLineage's errorMessage facet is.",
     )
+    addresses: list[str] | None = strawberry.field(
+        default=None,
+        description="Keys of the incidents this run addresses (a retraining run for a drift "
+        "incident); each must exist; replaces the previous list. Served as "
+        "Incident.addressedBy.",
+    )
 
 
 @strawberry.input(description="A model to register or update; fields left out keep their value.")
@@ -516,7 +522,7 @@ class Mutation:
             status=RunStatus(input.status), started_at=input.started_at,
             ended_at=input.ended_at, parameters=input.parameters, environment=input.environment,
             code_commit=input.code_commit, triggered_by=input.triggered_by, used=input.used,
-            generated=input.generated, at=commands.graphql_input,
+            generated=input.generated, addresses=input.addresses, at=commands.graphql_input,
             error=None if input.error is None else commands.RunFailure(
                 input.error.message, input.error.programming_language, input.error.stack_trace),
         )  # fmt: skip

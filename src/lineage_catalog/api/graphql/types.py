@@ -711,6 +711,20 @@ class ModelVersion(Entity):
             for n in found
         ]
 
+    @strawberry.field(
+        description="The incidents tied to it, newest opened first: about it, cited by its "
+        "promotion or serving changes, fixed by it, or addressed by the run that trained it."
+    )
+    async def incidents(self, info: Info[Context, None]) -> list[_Incident]:
+        from lineage_catalog.api.graphql.incident_links import incidents_of_version
+
+        return await incidents_of_version(info, self.record.uid)
+
+
+if TYPE_CHECKING:
+    from lineage_catalog.api.graphql.monitoring import Incident
+_Incident = Annotated["Incident", strawberry.lazy("lineage_catalog.api.graphql.monitoring")]
+
 
 @strawberry.type(
     description="Where model versions serve predictions: an endpoint in an environment. Key: "
