@@ -212,9 +212,11 @@ class EntityWrites(Connection):
         triggered_by: str | None = None,
         used: Sequence[str] | None = None,
         generated: Sequence[str] | None = None,
+        addresses: Sequence[str] | None = None,
     ) -> str:
         """Record a run of a registered job in one call (run() is the `with` block);
-        code_commit: `<repo>@<sha>` or its id; triggered_by: an agent's id. `Run:<run id>`."""
+        code_commit: `<repo>@<sha>` or its id; triggered_by: an agent's id; addresses: keys of
+        the incidents it addresses (a retraining run). `Run:<run id>`."""
         fields: dict[str, object] = {
             "runId": run_id,
             "job": job,
@@ -226,6 +228,7 @@ class EntityWrites(Connection):
         commit = code_commit.removeprefix("CodeCommit:") if code_commit else None
         fields |= {"codeCommit": commit, "triggeredBy": triggered_by}
         fields |= {"used": used, "generated": generated}
+        fields["addresses"] = None if addresses is None else list(addresses)
         return str(self._write("recordRun", "RunInput", fields))
 
     def record_serving(

@@ -105,14 +105,28 @@ class GovernanceWrites(EntityWrites):
         stored = self._call("setModelKpis", args, "metric threshold direction")
         return [Kpi(k["metric"], float(k["threshold"]), k["direction"]) for k in stored]
 
-    def request_promotion(self, model_version: str, *, reason: str) -> Approval:
-        """Ask for a staging version to go to production; another person approves."""
-        args = {"modelVersion": ("String!", model_version), "reason": ("String!", reason)}
+    def request_promotion(
+        self, model_version: str, *, reason: str, incident: str | None = None
+    ) -> Approval:
+        """Ask for a staging version to go to production; another person approves. `incident`:
+        the key of an incident the request answers (cited on it)."""
+        args: dict[str, tuple[str, object]] = {
+            "modelVersion": ("String!", model_version),
+            "reason": ("String!", reason),
+        }
+        args |= {"incident": ("String", incident)}
         return _approval(self._call("requestPromotion", args, _APPROVAL))
 
-    def approve_promotion(self, approval: str, *, reason: str) -> Approval:
-        """Approve a promotion request (its key): four eyes, every KPI met."""
-        args = {"approval": ("String!", approval), "reason": ("String!", reason)}
+    def approve_promotion(
+        self, approval: str, *, reason: str, incident: str | None = None
+    ) -> Approval:
+        """Approve a promotion request (its key): four eyes, every KPI met; `incident`: the
+        key of an incident the approval cites."""
+        args: dict[str, tuple[str, object]] = {
+            "approval": ("String!", approval),
+            "reason": ("String!", reason),
+        }
+        args |= {"incident": ("String", incident)}
         return _approval(self._call("approvePromotion", args, _APPROVAL))
 
     def reject_promotion(self, approval: str, *, reason: str) -> Approval:
@@ -128,30 +142,42 @@ class GovernanceWrites(EntityWrites):
         role: ServingRole,
         traffic_share: float,
         reason: str,
+        incident: str | None = None,
     ) -> str:
-        """Start serving a version at a deployment now as challenger, shadow or canary; the
-        deployment's id."""
+        """Start serving a version at a deployment now as challenger, shadow or canary
+        (`incident`: the key of an incident it answers); the deployment's id."""
         given: dict[str, object] = {
             "deployment": deployment,
             "modelVersion": model_version,
             "role": role,
         }
         given |= {"trafficShare": traffic_share, "reason": reason}
+        if incident is not None:
+            given["incident"] = incident
         args = {"input": ("DeployModelVersionInput!", given)}
         return str(self._call("deployModelVersion", args, "id")["id"])
 
-    def promote_to_champion(self, deployment: str, model_version: str, *, reason: str) -> str:
-        """Make a production version, warmed up as challenger, the deployment's champion."""
+    def promote_to_champion(
+        self, deployment: str, model_version: str, *, reason: str, incident: str | None = None
+    ) -> str:
+        """Make a production version, warmed up as challenger, the deployment's champion;
+        `incident`: the key of an incident the promotion cites."""
         args = {
             "deployment": ("String!", deployment),
             "modelVersion": ("String!", model_version),
             "reason": ("String!", reason),
+            "incident": ("String", incident),
         }
         return str(self._call("promoteToChampion", args, "id")["id"])
 
-    def rollback(self, deployment: str, *, reason: str) -> str:
-        """End the current champion; the previous champion serves again."""
-        args = {"deployment": ("String!", deployment), "reason": ("String!", reason)}
+    def rollback(self, deployment: str, *, reason: str, incident: str | None = None) -> str:
+        """End the current champion; the previous champion serves again. `incident`: the key
+        of an incident the rollback cites."""
+        args: dict[str, tuple[str, object]] = {
+            "deployment": ("String!", deployment),
+            "reason": ("String!", reason),
+        }
+        args |= {"incident": ("String", incident)}
         return str(self._call("rollback", args, "id")["id"])
 
     def update_model_card(

@@ -145,9 +145,11 @@ class MonitoringWrites(GovernanceWrites):
         reason: str,
         severity: Severity | None = None,
         assignee: str | None = None,
+        fixed_by: str | None = None,
     ) -> Incident:
-        """Move an incident (its key): OPEN -> ACKNOWLEDGED -> RESOLVED, or DISMISSED."""
+        """Move an incident (its key): OPEN -> ACKNOWLEDGED -> RESOLVED, or DISMISSED; a
+        resolution may name what fixed it (`fixed_by`: a ModelVersion or Deployment id)."""
         given: dict[str, object] = {"incident": incident, "status": status, "reason": reason}
-        given |= {"severity": severity, "assignee": assignee}
+        given |= {"severity": severity, "assignee": assignee, "fixedBy": fixed_by}
         args = {"input": ("TransitionIncidentInput!", _given(given))}
         return _incidents([self._call("transitionIncident", args, _INCIDENT)])[0]

@@ -54,10 +54,12 @@ class RunWrites(EntityWrites):
         triggered_by: str | None = None,
         parameters: Mapping[str, Any] | None = None,
         environment: Mapping[str, Any] | None = None,
+        addresses: Sequence[str] | None = None,
     ) -> Iterator[RunRecorder]:
         """Record a run of `job` (code_commit: `<repo>@<sha>` or its id) as RUNNING, then
         COMPLETED; FAILED (ABORTED on KeyboardInterrupt) if the block raises, and FAILED with
-        the catalog's reason if the catalog refuses the final record (then raised)."""
+        the catalog's reason if the catalog refuses the final record (then raised).
+        `addresses`: keys of the incidents the run addresses (a retraining run)."""
         self.register_job(job)
         recorder = RunRecorder(run_id or f"{job}-{uuid.uuid4().hex[:12]}", parameters)
         base: dict[str, object] = {"runId": recorder.run_id, "job": job, "runKind": run_kind}
@@ -65,6 +67,7 @@ class RunWrites(EntityWrites):
         base |= {"startedAt": datetime.now(UTC), "environment": env}
         commit = code_commit.removeprefix("CodeCommit:") if code_commit else None
         base |= {"codeCommit": commit, "triggeredBy": triggered_by}
+        base["addresses"] = None if addresses is None else list(addresses)
         self._write(
             "recordRun", "RunInput", {**base, "status": "RUNNING", "parameters": parameters}
         )
