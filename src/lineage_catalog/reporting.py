@@ -51,6 +51,21 @@ query ComplianceReport($mv: String!) {
     }
     approvals { key status toStage requestedBy requestedAt requestReason decidedBy
                 decidedAt decisionReason }
+    monitoring {
+      monitors {
+        monitor { key targetId type metric column threshold direction severity owner
+                  reference }
+        observations { observedAt value breached source }
+      }
+      incidents {
+        key title status severity openedAt openedBy automatic closedAt monitor breaches
+        about { id }
+        history { status at by reason }
+        addressedBy { id ... on Run { key runKind startedAt job { key name } } }
+        citedBy { action at by reason modelVersion approval deployment }
+        fixedBy { id }
+      }
+    }
     auditTrail { time actor actorKind action target reason }
   }
 }
@@ -61,10 +76,14 @@ query ComplianceReport($mv: String!) {
 class Block:
     """One piece of the document: a heading, a paragraph, a table or a code block."""
 
-    kind: str  # "h1", "h2", "p", "table", "code"; "footer": what follows is the footer
+    # "h1", "h2", "h3", "p", "table", "code"; "chart" (HTML only: `points` as an inline SVG
+    # line, `threshold` dashed); "footer": what follows is the footer
+    kind: str
     text: str = ""
     header: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
+    points: tuple[tuple[str, float, bool], ...] = ()  # chart: (time, value, breached)
+    threshold: float | None = None
 
 
 async def report_data(
@@ -314,6 +333,12 @@ def blocks(data: dict[str, Any]) -> list[Block]:
                 for s in data["serving"]
             ],
         ),
+    ]
+    # reporting_monitoring builds on this module's blocks, so it is imported here.
+    from lineage_catalog.reporting_monitoring import monitoring_blocks
+
+    out += monitoring_blocks(data)
+    out += [
         Block("h2", "Audit trail"),
         _table(
             ("time", "actor", "kind", "action", "target", "reason"),
@@ -523,6 +548,10 @@ def to_markdown(data: dict[str, Any]) -> str:
             lines += [f"# {block.text}", ""]
         elif block.kind == "h2":
             lines += [f"## {block.text}", ""]
+        elif block.kind == "h3":
+            lines += [f"### {block.text}", ""]
+        elif block.kind == "chart":
+            continue  # the table that follows holds the same values
         elif block.kind == "p":
             lines += [block.text, ""]
         elif block.kind == "code":
@@ -578,12 +607,16 @@ def to_html(data: dict[str, Any]) -> str:
     """The report as a standalone HTML page, with a print stylesheet (A4, the document id
     and page numbers at the foot of every page) and the document's identity in its
     footer."""
+    from lineage_catalog.reporting_monitoring import svg_chart  # builds on this module
+
     e = html.escape
     parts = []
     in_footer = False
     for block in blocks(data):
-        if block.kind in ("h1", "h2"):
+        if block.kind in ("h1", "h2", "h3"):
             parts.append(f"<{block.kind}>{e(block.text)}</{block.kind}>")
+        elif block.kind == "chart":
+            parts.append(svg_chart(block))
         elif block.kind == "p":
             parts.append(f"<p>{e(block.text)}</p>")
         elif block.kind == "code":

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, check_key, split_uid
+from lineage_catalog.domain.monitoring import Incident
 from lineage_catalog.store import incident_links as store
+from lineage_catalog.store import monitoring as monitoring_store
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.incident_links import Citation, IncidentLinks
@@ -102,3 +104,19 @@ async def incidents_of_versions(graph: Graph, *, uids: Sequence[str]) -> dict[st
 
 
 __all__ = ["Citation", "IncidentLinks", "IncidentRef", "check_incidents", "cite", "links"]
+
+
+async def report_monitoring(
+    graph: Graph, *, model_version: str, limit: int, observations: int
+) -> tuple[list[store.ReportMonitor], list[Incident]]:
+    """A version's monitors (see store.report_monitoring) with their latest observations,
+    and its incidents, newest opened first: tied to the version (incidents_of_versions) or
+    raised by those monitors. Three statements, whatever the size."""
+    monitors, raised = await store.report_monitoring(
+        graph, uid=model_version, limit=limit, observations=observations
+    )
+    tied = (await store.incidents_of_versions(graph, uids=[model_version])).get(model_version, [])
+    keys = sorted({*raised, *tied})
+    found = await monitoring_store.incidents_by_key(graph, keys=keys) if keys else []
+    found.sort(key=lambda i: (i.opened_at, i.key), reverse=True)
+    return monitors, found[:limit]

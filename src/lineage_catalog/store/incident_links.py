@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lineage_catalog.domain.monitoring import Monitor, Observation
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.lifecycle import utc
+from lineage_catalog.store.monitoring import to_monitor, to_observation
 from lineage_catalog.store.nodes import decode_props, now
 
 
@@ -89,3 +91,34 @@ async def incidents_of_versions(graph: Graph, *, uids: Sequence[str]) -> dict[st
     """The keys of the incidents tied to each model version (uid), one statement."""
     rows = await graph.read_collected("monitoring/incidents_of_versions", uids=list(uids))
     return {row["uid"]: sorted(row["keys"]) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMonitor:
+    """A monitor in a version's report, with what it watches (uid) and its latest
+    observations, oldest first."""
+
+    monitor: Monitor
+    target: str
+    observations: tuple[Observation, ...]
+
+
+async def report_monitoring(
+    graph: Graph, *, uid: str, limit: int, observations: int
+) -> tuple[list[ReportMonitor], list[str]]:
+    """The monitors of a version's report and the keys of the incidents they raised (one
+    statement; see report_monitoring.cypher for which monitors)."""
+    rows = await graph.read(
+        "monitoring/report_monitoring", uid=uid, limit=limit, observations=observations
+    )
+    if not rows:
+        return [], []
+    monitors = [
+        ReportMonitor(
+            monitor=to_monitor(m["monitor"]),
+            target=m["target"],
+            observations=tuple(reversed([to_observation(o) for o in m["observations"]])),
+        )
+        for m in rows[0]["monitors"]
+    ]
+    return monitors, list(rows[0]["incidents"])

@@ -21,6 +21,7 @@ from lineage_catalog.api.graphql.queries import (
     reproducibility_of,
     trace_model_version,
 )
+from lineage_catalog.api.graphql.report_monitoring import MonitoringSection, monitoring_section
 from lineage_catalog.api.graphql.types import Model, ModelVersion, Serving, to_type
 from lineage_catalog.domain.model import Kind, Rel, uid
 from lineage_catalog.services import lifecycle
@@ -87,6 +88,17 @@ class ComplianceReport:
     async def approvals(self, info: Info[Context, None]) -> list[Approval]:
         found = await lifecycle.approvals(info.context.graph, model_version=self.key)
         return [Approval.from_domain(a) for a in found]
+
+    @strawberry.field(
+        description="Monitoring: the monitors watching the version, its deployments or its "
+        "training inputs, with values over time; its incidents, their decisions and what they "
+        "led to (the retraining run that addressed one, the approval that cited it)."
+    )
+    async def monitoring(self, info: Info[Context, None]) -> MonitoringSection:
+        return await monitoring_section(
+            info.context.graph, model_version=self.model_version.id,
+            limit=info.context.settings.max_page_size,
+        )  # fmt: skip
 
     @strawberry.field(description="Audit events of the version and of its model (Q5).")
     async def audit_trail(
