@@ -191,7 +191,10 @@ def test_every_write_of_the_api_has_a_typed_method_that_works(
     assert catalog.register_service_account("airflow") == "ServiceAccount:airflow"
     assert catalog.register_classification("CONFIDENTIAL") == "Classification:CONFIDENTIAL"
     catalog.register_dataset("scores-raw")
-    raw = catalog.register_dataset_version("scores-raw", "1", content_hash="sha256:" + "ab" * 32)
+    raw = catalog.register_dataset_version(
+        "scores-raw", "1", content_hash="sha256:" + "ab" * 32,
+        schema=[{"name": "score", "type": "float"}],
+    )  # fmt: skip
     assert catalog.register_feature("score.mean", dtype="float") == "Feature:score.mean"
     catalog.register_code_commit("acme/scores", "f00d", author="ada@example.com")
     catalog.register_model("scorer")
@@ -209,6 +212,7 @@ def test_every_write_of_the_api_has_a_typed_method_that_works(
         "Dataset:scores-raw"
     )
     assert catalog.classify(raw, ["CONFIDENTIAL"], reason=why) == raw
+    assert catalog.classify_column(raw, "score", ["CONFIDENTIAL"], reason=why) == raw
     restricted = catalog.set_classification_restricted("CONFIDENTIAL", restricted=True, reason=why)
     assert restricted.restricted
     kpis = catalog.set_model_kpis("scorer", [Kpi("auc", 0.8)], reason=why)

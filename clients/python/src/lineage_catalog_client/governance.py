@@ -70,6 +70,20 @@ class GovernanceWrites(EntityWrites):
         }
         return str(self._call("classify", args, "id")["id"])
 
+    def classify_column(
+        self, target: str, column: str, classifications: Sequence[str], *, reason: str
+    ) -> str:
+        """Classify one column of a dataset version (its id); the version's id. Column
+        classifications propagate through column lineage, not through masking or
+        aggregation (docs/governance.md)."""
+        args = {
+            "target": ("ID!", target),
+            "column": ("String!", column),
+            "classifications": ("[String!]!", list(classifications)),
+            "reason": ("String!", reason),
+        }
+        return str(self._call("classifyColumn", args, "id")["id"])
+
     def set_classification_restricted(
         self, key: str, *, restricted: bool, reason: str
     ) -> Classification:
