@@ -569,9 +569,11 @@ async def load_catalog(
 
 async def load_demo(driver: AsyncDriver, *, database: str, seed: int, actor: Actor) -> str:
     """Replace the catalog with the default-size demo for seed, audited, with its KPIs, model
-    cards and a promotion request; return a summary."""
+    cards, a promotion request and the monitoring story (demo_monitoring); return a
+    summary."""
     # demo_lifecycle reads this module's tables, so it is imported here, not at the top.
     from lineage_catalog.demo_lifecycle import record_demo_lifecycle
+    from lineage_catalog.demo_monitoring import record_demo_monitoring
 
     catalog = generate(seed=seed)
     graph = Graph(driver, database=database)
@@ -580,4 +582,5 @@ async def load_demo(driver: AsyncDriver, *, database: str, seed: int, actor: Act
                     "summary": catalog.summary()}, f"demo data loaded (seed {seed})")  # fmt: skip
     await audit.write_audited(graph, actor=actor, changes=[change])
     await record_demo_lifecycle(graph)
+    await record_demo_monitoring(graph)
     return catalog.summary()
