@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import subprocess
@@ -22,6 +23,13 @@ from pypdf import PdfReader
 from lineage_catalog.app import create_app
 from lineage_catalog.demo import generate
 from lineage_catalog.demo_lifecycle import CARDS, record_demo_lifecycle
+from lineage_catalog.demo_monitoring import (
+    MONITOR,
+    NEW_VERSION,
+    REFERENCE_COUNTS,
+    record_demo_monitoring,
+    weekly_counts,
+)
 from lineage_catalog.reporting import REPORT_QUERY
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph, open_driver
@@ -34,7 +42,9 @@ from tests.test_questions import load
 async def _governed(settings: Settings) -> None:
     driver = open_driver(settings)
     try:
-        await record_demo_lifecycle(Graph(driver, database=settings.neo4j_database))
+        graph = Graph(driver, database=settings.neo4j_database)
+        await record_demo_lifecycle(graph)
+        await record_demo_monitoring(graph)  # the drift story: credit-risk@5 answers it
     finally:
         await driver.close()
 
@@ -43,7 +53,7 @@ async def _governed(settings: Settings) -> None:
 def demo(settings: Settings, driver: Driver) -> Iterator[Expected]:
     catalog = generate(seed=5, predictions=200)
     load(settings, catalog)
-    asyncio.run(_governed(settings))  # KPIs, model cards, a pending promotion request
+    asyncio.run(_governed(settings))  # KPIs, model cards, promotion requests, monitoring
     yield Expected(catalog, now=datetime.now(UTC))
 
 
@@ -259,3 +269,69 @@ def test_no_pdf_printer_is_a_clear_503(
     assert response.status_code == 503
     assert response.json()["code"] == "UNAVAILABLE"
     assert "chromium" in response.json()["error"]
+
+
+# --- the monitoring section -----------------------------------------------------------------
+
+
+def _oracle_psi(reference: tuple[int, ...], current: tuple[int, ...]) -> float:
+    """PSI from its documented definition (half a count in every bin), written out here."""
+    k = len(reference)
+    p = [(r + 0.5) / (sum(reference) + 0.5 * k) for r in reference]
+    q = [(c + 0.5) / (sum(current) + 0.5 * k) for c in current]
+    return sum((qi - pi) * math.log(qi / pi) for pi, qi in zip(p, q, strict=True))
+
+
+def _section(text: str) -> str:
+    """The Markdown monitoring section: from its heading to the next `## `."""
+    start = text.index("## Monitoring\n")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_the_monitoring_section_tells_the_drift_story(
+    app_client: TestClient, demo: Expected
+) -> None:
+    url = f"/api/v1/reports/compliance/{NEW_VERSION}"
+    data = app_client.get(url, params={"format": "json"}).json()
+    (monitor,) = [m for m in data["monitoring"]["monitors"] if m["monitor"]["key"] == MONITOR]
+    assert monitor["monitor"]["owner"] == "ServiceAccount:drift-monitor"
+    values = [o["value"] for o in monitor["observations"]]
+    expected = [_oracle_psi(REFERENCE_COUNTS, week) for week in weekly_counts()]
+    assert values == pytest.approx(expected, rel=1e-9)
+    assert values == sorted(values) and values[-1] > 0.25 > values[-2]  # rising, one breach
+    assert [o["breached"] for o in monitor["observations"]] == [False] * 5 + [True]
+    (incident,) = data["monitoring"]["incidents"]
+    assert incident["automatic"] and incident["status"] == "RESOLVED"
+    assert [t["status"] for t in incident["history"]] == ["OPEN", "ACKNOWLEDGED", "RESOLVED"]
+    assert incident["history"][1]["reason"].startswith("I observed that the model data")
+    assert incident["fixedBy"] == [{"id": f"ModelVersion:{NEW_VERSION}"}]
+    training = data["lineage"]["trainingRun"]["key"]
+    assert [r["id"] for r in incident["addressedBy"]] == [f"Run:{training}"]
+    assert [c["action"] for c in incident["citedBy"]] == [
+        "serving.deploy",
+        "approval.request",
+        "approval.approve",
+    ]
+    (approval,) = data["approvals"]
+    assert approval["status"] == "approved" and approval["requestedBy"] != approval["decidedBy"]
+
+    text = app_client.get(url, params={"format": "markdown"}).text
+    section = _section(text)
+    assert f"### Observations of {MONITOR} (psi)" in section
+    rows = [line for line in section.splitlines() if line.startswith("| 2026-")]
+    assert len(rows) == len(values)
+    assert "### Retrained because" in section and f"Run:{training}" in section
+    assert "approval.approve by Person:tomas.rivera@acme.example" in section
+    assert f"fixed by ModelVersion:{NEW_VERSION}" in section
+
+
+def test_the_html_report_charts_each_monitor_inline(app_client: TestClient, demo: Expected) -> None:
+    url = f"/api/v1/reports/compliance/{NEW_VERSION}"
+    monitors = app_client.get(url, params={"format": "json"}).json()["monitoring"]["monitors"]
+    page = app_client.get(url).text
+    assert monitors and page.count("<svg") == len(monitors)
+    for chart in re.findall(r"<svg.*?</svg>", page, flags=re.S):
+        assert "<polyline" in chart and "<circle" in chart
+    # Nothing the page's CSP forbids: no external reference anywhere in the page.
+    assert not re.search(r"(?:src|href|xlink:href)\s*=|url\(|@import|<script", page)
