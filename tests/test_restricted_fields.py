@@ -113,6 +113,8 @@ FIELD_ARGS: dict[tuple[str, str], dict[str, str]] = {
 UNREACHED: dict[tuple[str, str], str] = {
     ("ComplianceReport", "auditTrail"): "a report's trail is the model version's own events, "
     "which hold no restricted property",
+    ("Incident", "fixedBy"): "a fix is a ModelVersion or a Deployment (transitionIncident "
+    "refuses anything else), never a DatasetVersion",
 }
 
 
