@@ -3,11 +3,16 @@ that guards a write also guards the fixtures (no raw path that skips them)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from lineage_catalog.demo import load_demo
+from lineage_catalog.settings import Settings
+from lineage_catalog.store.graph import open_driver
+from tests.conftest import TEST_ACTOR
 from tests.governance_helpers import post_as
 from tests.graphql_client import gql
 
@@ -67,3 +72,18 @@ def make_champion(
     })  # fmt: skip
     body = post_as(client, approver_token, _PROMOTE, d=deployment, mv=model_version)
     assert "errors" not in body, body
+
+
+def load_demo_catalog(settings: Settings) -> None:
+    """Replace the test graph's catalog with the demo, as `lineage demo load` does (seed 7)."""
+
+    async def run() -> None:
+        async_driver = open_driver(settings)
+        try:
+            await load_demo(
+                async_driver, database=settings.neo4j_database, seed=7, actor=TEST_ACTOR
+            )
+        finally:
+            await async_driver.close()
+
+    asyncio.run(run())

@@ -390,3 +390,15 @@ def test_the_openlineage_client_sends_dataset_and_job_events(
     job = _node(clean_graph, "Job:airflow/stats")
     assert job is not None and job["sql"] == "SELECT 1"
     assert job["declared_inputs"] == [f"{NS}/public.customers"]
+
+
+def test_bodies_nested_too_deep_or_with_non_json_numbers_are_400(client: TestClient) -> None:
+    # Found by the attack suite: a deeply nested body answered 500 (RecursionError) once the
+    # event kind was read with json.loads; both routes now read JSON by the one body rule.
+    deep = b"[" * 5000 + b"]" * 5000
+    headers = {"Content-Type": "application/json"}
+    for path in ("/api/v1/lineage", "/api/v1/lineage/batch"):
+        for body in (deep, b'{"a": ' * 3000 + b"1" + b"}" * 3000, b'{"eventTime": NaN}'):
+            response = client.post(path, content=body, headers=headers)
+            assert response.status_code == 400, (path, body[:20], response.text)
+            assert response.json()["field"] == "body"

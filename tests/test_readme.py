@@ -4,7 +4,6 @@ and every node id the README names is in the demo."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from lineage_catalog.demo import load_demo
 from lineage_catalog.domain.model import Kind
 from lineage_catalog.settings import Settings
-from lineage_catalog.store.graph import open_driver
-from tests.conftest import TEST_ACTOR
+from tests.factories import load_demo_catalog
 from tests.graphql_client import gql, post
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -33,16 +30,7 @@ def _blocks() -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo(settings: Settings, driver: Driver) -> Iterator[None]:
-    async def run() -> None:
-        async_driver = open_driver(settings)
-        try:
-            await load_demo(
-                async_driver, database=settings.neo4j_database, seed=7, actor=TEST_ACTOR
-            )
-        finally:
-            await async_driver.close()
-
-    asyncio.run(run())
+    load_demo_catalog(settings)
     yield
 
 

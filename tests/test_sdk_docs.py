@@ -3,7 +3,6 @@ written, against the real app on a loopback port: on an empty graph and on the d
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +10,9 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from lineage_catalog.demo import load_demo
 from lineage_catalog.localneo4j import free_port
 from lineage_catalog.settings import Settings
-from lineage_catalog.store.graph import open_driver
-from tests.conftest import TEST_ACTOR
+from tests.factories import load_demo_catalog
 from tests.live_server import serve, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,19 +31,6 @@ def server_url(settings: Settings, driver: Driver) -> Iterator[str]:
     with serve(settings, free_port()) as url:
         wait_healthy(url)
         yield url
-
-
-def _load_demo(settings: Settings) -> None:
-    async def run() -> None:
-        async_driver = open_driver(settings)
-        try:
-            await load_demo(
-                async_driver, database=settings.neo4j_database, seed=7, actor=TEST_ACTOR
-            )
-        finally:
-            await async_driver.close()
-
-    asyncio.run(run())
 
 
 def test_the_docs_have_python_examples() -> None:
@@ -68,7 +52,7 @@ def test_every_python_block_runs_against_a_real_catalog(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if graph == "demo data":
-        _load_demo(settings)
+        load_demo_catalog(settings)
     # What a reader sets before running the examples: the catalog's address and a token.
     monkeypatch.setenv("LINEAGE_CATALOG_URL", server_url)
     monkeypatch.setenv("LINEAGE_CATALOG_TOKEN", admin_token)

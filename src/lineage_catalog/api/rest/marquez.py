@@ -23,14 +23,20 @@ from lineage_catalog.auth.policy import cleared, restricted_props
 from lineage_catalog.domain.auth import Principal, Role
 from lineage_catalog.domain.errors import BadInputError, CatalogError, NotFoundError
 from lineage_catalog.domain.model import Kind, uid
+from lineage_catalog.domain.rules import utc
 from lineage_catalog.ingest.openlineage import entity_key
 from lineage_catalog.store import audit, marquez, nodes
 from lineage_catalog.store.graph import deadline
 
 router = APIRouter(tags=["marquez"])
 Reader = Annotated[Principal, rest_principal(Role.READER)]
-Limit = Annotated[int, Query(ge=1, description="Items per page (at most settings.max_page_size).")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+# Neo4j takes 32-bit integers for SKIP and LIMIT (offset + page included): a billion is
+# beyond any page anyone turns to.
+MAX_OFFSET = 1_000_000_000
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_OFFSET, description="Items per page (at most settings.max_page_size).")
+]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
 NamespaceName = Annotated[str, Path(description="An OpenLineage namespace, e.g. food_delivery.")]
 DatasetName = Annotated[str, Path(description="A dataset's name within its namespace.")]
 JobName = Annotated[str, Path(description="A job's name within its namespace.")]
@@ -482,8 +488,11 @@ async def list_lineage_events(
     """One RunEvent per run, rebuilt from what is stored (reader role)."""
 
     async def work() -> Any:
+        # In UTC, and within what the database can hold: the rule every write obeys.
+        since = None if after is None else utc(after, path=["after"])
+        until = None if before is None else utc(before, path=["before"])
         found = await marquez.lineage_events(
-            request.app.state.graph, after=after, before=before,
+            request.app.state.graph, after=since, before=until,
             ascending=sort_direction is SortDirection.ASC, offset=offset,
             limit=_page(request, limit))  # fmt: skip
         return {"events": [shapes.event_json(r) for r in found.rows], "totalCount": found.total}

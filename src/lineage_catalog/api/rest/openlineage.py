@@ -4,7 +4,6 @@ array of them (OpenLineage.yml's postEventBatch)."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from lineage_catalog.api.auth import Writer, actor_of
+from lineage_catalog.api.body import read_json
 from lineage_catalog.api.rest.errors import error_response
 from lineage_catalog.api.rest.health import GraphDep
 from lineage_catalog.api.rest.openapi import (
@@ -75,6 +75,7 @@ async def post_lineage_event(request: Request, graph: GraphDep, caller: Writer) 
     try:
         raw = await request.body()
         body = _body(raw, request.headers.get("content-encoding"), limit=MAX_EVENT_BYTES)
+        read_json(body)  # UTF-8, finite numbers, nesting: the rule every JSON body obeys
         event_plan = plan(parse_event(body))
         with deadline(request.app.state.settings.request_timeout_s):
             recorded = await record_event(graph, plan=event_plan, actor=actor)
@@ -128,10 +129,7 @@ async def post_lineage_batch(request: Request, graph: GraphDep, caller: Writer) 
     try:
         raw = await request.body()
         body = _body(raw, request.headers.get("content-encoding"), limit=MAX_BATCH_BYTES)
-        try:
-            events = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise BadInputError(f"body is not valid JSON: {e}", path=["body"]) from e
+        events = read_json(body)
         if not isinstance(events, list):
             raise BadInputError("body: a JSON array of events is expected", path=["body"])
         # Events run out of time one by one: those left are reported as retriable.
