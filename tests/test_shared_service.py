@@ -17,7 +17,6 @@ from neo4j import Driver
 
 from lineage_catalog.app import create_app
 from lineage_catalog.settings import Settings
-from lineage_catalog.store import graph as graph_module
 from tests.governance_helpers import account_token, post_as
 from tests.graphql_client import gql, post
 
@@ -40,25 +39,6 @@ def app_with(
     yield make
     for client in opened:
         client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def slow_statement(monkeypatch: pytest.MonkeyPatch) -> str:
-    """catalog/catalog_stats made into a statement that runs for many seconds: it stands in
-    for an expensive query. The driver, the server and its timeout are all real."""
-    slow = (
-        "UNWIND range(1, 4000000000) AS x WITH x WHERE x % 7919 = -1 "
-        "RETURN count(x) AS datasets, 0 AS dataset_versions, 0 AS features, "
-        "0 AS code_commits, 0 AS runs, 0 AS models, 0 AS model_versions, 0 AS deployments, "
-        "0 AS predictions, 0 AS people, 0 AS teams"
-    )
-    real = graph_module.query_text
-    monkeypatch.setattr(
-        graph_module,
-        "query_text",
-        lambda name: slow if name == "catalog/catalog_stats" else real(name),
-    )
-    return slow
 
 
 # --- rate limits ----------------------------------------------------------------------------
@@ -98,22 +78,32 @@ def test_callers_without_a_valid_token_are_limited_by_address(app_with: Any) -> 
 
 
 def test_a_request_past_its_time_answers_timeout_and_the_database_cancels_it(
-    app_with: Any, slow_statement: str, driver: Driver
+    app_with: Any, driver: Driver
 ) -> None:
     client = app_with(request_timeout_s=1.0)
-    started = time.monotonic()
-    body = post(client, STATS)
-    took = time.monotonic() - started
+    gql(client, 'mutation { registerDataset(input: {key: "locked"}) { key } }')
+    # Another writer holds the dataset's lock and does not commit: the request's write
+    # waits for it until its time is up, and the database ends the waiting transaction.
+    with driver.session() as session, session.begin_transaction() as holder:
+        holder.run("MATCH (n:Node {uid: 'Dataset:locked'}) SET n.held = true").consume()
+        started = time.monotonic()
+        body = post(client, """mutation { registerDataset(input: {key: "locked",
+            description: "late"}) { key } }""")  # fmt: skip
+        took = time.monotonic() - started
+        running = [
+            r["query"]
+            for r in driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery AS query")[0]
+        ]
+        holder.rollback()
     assert body["data"] is None, body
     error = body["errors"][0]
     assert error["extensions"]["code"] == "TIMEOUT", body
-    assert "database cancelled" in error["message"], error
+    assert "took longer than its 1 s" in error["message"], error
     assert took < 10, f"answered after {took:.1f} s"
-    # The server stopped the transaction: it is no longer running.
-    running = [
-        r["query"] for r in driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery AS query")[0]
-    ]
-    assert not any("4000000000" in (q or "") for q in running), running
+    # The server stopped the waiting transaction: only the lock holder's and this one remain.
+    assert len(running) <= 2, running
+    found = gql(client, '{ dataset(key: "locked") { description } }')["dataset"]
+    assert found == {"description": None}, "the write past its time wrote nothing"
 
 
 def test_a_write_past_its_time_writes_nothing(app_with: Any) -> None:
@@ -277,7 +267,7 @@ CLIENT_MISTAKES = [
 
 
 def test_client_mistakes_are_logged_at_info_unexpected_errors_at_error_with_the_request_id(
-    app_with: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    app_with: Any, caplog: pytest.LogCaptureFixture, driver: Driver
 ) -> None:
     client = app_with()
     caplog.set_level(logging.INFO)
@@ -290,14 +280,17 @@ def test_client_mistakes_are_logged_at_info_unexpected_errors_at_error_with_the_
     assert not [r for r in caplog.records if r.exc_info], "no stack trace for a client mistake"
     assert any("GRAPHQL_VALIDATION_FAILED" in r.getMessage() for r in caplog.records)
 
-    # A statement the database cannot run is the catalog's bug: masked for the caller, logged
-    # at ERROR with its stack trace under the request id the caller is given.
-    real = graph_module.query_text
-    broken = "RETURN nonsense("
-    monkeypatch.setattr(graph_module, "query_text",
-                        lambda n: broken if n == "catalog/catalog_stats" else real(n))  # fmt: skip
+    # A value the catalog cannot read back (a stored JSON property corrupted outside the
+    # catalog) is the catalog's problem: masked for the caller, logged at ERROR with its stack
+    # trace under the request id the caller is given.
+    gql(client, 'mutation { registerJob(input: {key: "j.corrupt"}) { key } }')
+    gql(client, """mutation { recordRun(input: {runId: "r-corrupt", job: "j.corrupt",
+        runKind: TRAINING, parameters: {lr: 0.1}}) { key } }""")  # fmt: skip
+    driver.execute_query(
+        "MATCH (r:Node {uid: 'Run:r-corrupt'}) SET r.parameters_json = '{not json'"
+    )
     caplog.clear()
-    body = post(client, STATS)
+    body = post(client, '{ run(key: "r-corrupt") { parameters } }')
     error = body["errors"][0]
     assert error["message"] == "Unexpected error."
     request_id = error["extensions"]["requestId"]

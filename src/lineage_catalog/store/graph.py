@@ -84,7 +84,14 @@ def _time_left() -> float | None:
 
 
 def _timed_out(error: Neo4jError) -> bool:
-    return "TransactionTimedOut" in (error.code or "")
+    """The database ended the statement because the request's time was up: a timeout while
+    running, or, while waiting for another writer's lock, LockClientStopped (which also ends
+    a transaction an operator terminated, so it counts only once the time is spent)."""
+    code = error.code or ""
+    if "TransactionTimedOut" in code:
+        return True
+    left = _time_left()
+    return code.endswith(("LockClientStopped", "Terminated")) and left is not None and left <= 0
 
 
 def _timeout_error(error: Neo4jError) -> RequestTimeoutError:
