@@ -80,8 +80,6 @@ def catalog() -> GeneratedCatalog:
         key = f"bench-pred-{i:06d}"
         nodes.append(NodeRow(Kind.PREDICTION, key, {
             "time": t0 + timedelta(seconds=i), "deployment": "bench/wide", "model_version": "m@1"}))  # fmt: skip
-        edges += [EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, key), dep),
-                  EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, key), mv)]  # fmt: skip
     return GeneratedCatalog(nodes=nodes, edges=edges)
 
 

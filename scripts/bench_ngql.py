@@ -117,10 +117,6 @@ async def lookup(client: GraphQLClient, key: str) -> dict[str, Any]:
     return await client.query(LOOKUP, {"uid": f"Prediction:{key}"})
 
 
-def _connect(uid: str) -> dict[str, Any]:
-    return {"connect": [{"where": {"node": {"uid": {"eq": uid}}}}]}
-
-
 def _create_input(row: list[Any]) -> dict[str, Any]:
     key, micros, output, deployment, version = row
     return {
@@ -131,13 +127,12 @@ def _create_input(row: list[Any]) -> dict[str, Any]:
         "output": output,
         "deployment": deployment,
         "model_version": version,
-        "madeByDeployment": _connect(f"Deployment:{deployment}"),
-        "madeByModelVersion": _connect(f"ModelVersion:{version}"),
     }
 
 
 async def ingest(client: GraphQLClient, rows: list[list[Any]]) -> None:
-    """Create predictions linked to their deployment and model version (one mutation)."""
+    """Create predictions with their deployment and model version keys (one mutation): the
+    MADE_BY link is those properties, as the catalog stores it."""
     await client.query(CREATE, {"input": [_create_input(row) for row in rows]})
 
 

@@ -26,8 +26,8 @@ query Trace($key: String!) {
 # lineage has little fan-in, so enumerating paths is cheap), everything else from them.
 TRACE_CYPHER = """
 MATCH (p:Node {uid: $uid})
-OPTIONAL MATCH (p)-[:MADE_BY]->(d:Deployment)
-OPTIONAL MATCH (p)-[:MADE_BY]->(mv:ModelVersion)
+OPTIONAL MATCH (d:Node {uid: 'Deployment:' + p.deployment})
+OPTIONAL MATCH (mv:Node {uid: 'ModelVersion:' + p.model_version})
 CALL (mv) {
   MATCH (mv) (()<-[:GENERATED]-(:Run)-[:USED]->()){0,19} ()<-[:GENERATED]-(r:Run)
   RETURN collect(DISTINCT r) AS runs
@@ -104,7 +104,8 @@ CALL (generated) {
   MATCH (d:Deployment)-[:SERVED]->(mv)
   WITH DISTINCT d, mv
   CALL (d, mv) {
-    OPTIONAL MATCH (mv)<-[:MADE_BY]-(p:Prediction)-[:MADE_BY]->(d)
+    OPTIONAL MATCH (p:Prediction)
+    WHERE p.model_version = mv.key AND p.deployment = d.key AND p.time IS NOT NULL
     RETURN count(p) AS n, min(p.time) AS first, max(p.time) AS last
   }
   RETURN collect({deployment: d {id: d.uid, .key}, model_version: mv.uid, predictions: n,
@@ -168,8 +169,8 @@ query Lookup($key: String!) {
 
 LOOKUP_CYPHER = """
 MATCH (p:Node {uid: $uid})
-OPTIONAL MATCH (p)-[:MADE_BY]->(d:Deployment)
-OPTIONAL MATCH (p)-[:MADE_BY]->(mv:ModelVersion)
+OPTIONAL MATCH (d:Node {uid: 'Deployment:' + p.deployment})
+OPTIONAL MATCH (mv:Node {uid: 'ModelVersion:' + p.model_version})
 RETURN p {id: p.uid, .key, .time, .output} AS prediction, d {id: d.uid, .key} AS deployment,
        mv {id: mv.uid, .key, .stage} AS model_version
 """

@@ -60,7 +60,7 @@ def _predictions(good: int, bad: int) -> pa.Table:
 def _stored_predictions(driver: Driver) -> int:
     """Predictions of the file (keys p-…) stored with their model version."""
     records, _, _ = driver.execute_query(
-        "MATCH (p:Prediction)-[:MADE_BY]->(:ModelVersion {key: $mv}) "
+        "MATCH (p:Prediction {model_version: $mv}) "
         "WHERE p.key STARTS WITH $prefix RETURN count(p) AS n",
         mv="m@1", prefix="p-",
     )  # fmt: skip

@@ -16,7 +16,10 @@ from neo4j import Driver
 
 from lineage_catalog.app import create_app
 from lineage_catalog.demo import GeneratedCatalog, generate
+from lineage_catalog.domain.model import Kind, Rel
+from lineage_catalog.domain.model import uid as node_uid
 from lineage_catalog.settings import Settings
+from lineage_catalog.store.bulk import EdgeRow
 from tests.graphql_client import gql, post
 from tests.test_questions import load
 
@@ -54,7 +57,13 @@ class Oracle:
     def __init__(self, catalog: GeneratedCatalog) -> None:
         self.nodes = {n.uid: n for n in catalog.nodes}
         self.touching: dict[str, list[Any]] = {}
-        for e in catalog.edges:
+        made_by = [  # a prediction's MADE_BY links are its deployment and model_version
+            EdgeRow(Rel.MADE_BY, n.uid, node_uid(kind, n.props[name]))
+            for n in catalog.nodes if n.kind is Kind.PREDICTION
+            for kind, name in ((Kind.DEPLOYMENT, "deployment"),
+                               (Kind.MODEL_VERSION, "model_version"))
+        ]  # fmt: skip
+        for e in [*catalog.edges, *made_by]:
             self.touching.setdefault(e.source, []).append(e)
             self.touching.setdefault(e.target, []).append(e)
 

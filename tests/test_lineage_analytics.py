@@ -103,9 +103,8 @@ class RandomLineage:
                         "deployment": f"prod/d{d}",
                         "model_version": mv.split(":", 1)[1],
                     }
+                    # MADE_BY is the deployment and model_version properties.
                     self.nodes.append(NodeRecord(Kind.PREDICTION, key, props))
-                    self.edges.append(EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, key), deployment))
-                    self.edges.append(EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, key), mv))
 
     def catalog(self) -> GeneratedCatalog:
         return GeneratedCatalog(nodes=self.nodes, edges=self.edges)

@@ -42,8 +42,6 @@ def layered_lineage(width: int, levels: int = 4) -> GeneratedCatalog:
     edges = [
         EdgeRow(Rel.MEMBER_OF, person, uid(Kind.TEAM, "owners")),
         EdgeRow(Rel.VERSION_OF, mv, uid(Kind.MODEL, "m")),
-        EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, "p"), mv),
-        EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, "p"), uid(Kind.DEPLOYMENT, "prod/m")),
         EdgeRow(Rel.SERVED, uid(Kind.DEPLOYMENT, "prod/m"), mv,
                 {"role": "champion", "valid_from": t0 - timedelta(days=1), "imported": True}),
         EdgeRow(Rel.OWNS, person, uid(Kind.MODEL, "m"),

@@ -1,17 +1,14 @@
-// Bulk load of prediction logs, grouped by (deployment, model version) so each group's two
-// nodes are looked up once. Row: [key, time in epoch microseconds, output]. References were
-// checked in the same transaction. Idempotent: a prediction's MADE_BY links are created with
-// it, once; loading it again only rewrites its time and output.
+// Bulk load of prediction logs, grouped by (deployment, model version). Row: [key, time in
+// epoch microseconds, output]. References were checked in the same transaction. A
+// prediction's MADE_BY links are its deployment and model_version properties
+// (rules.PROPERTY_LINKS; indexed with its time, V0008), so a row writes one node and no
+// relationship: nothing locks the deployment or the version, which every row shares.
+// Idempotent: loading a prediction again rewrites its values, as recordPrediction does.
 UNWIND $groups AS g
-MATCH (d:Node {uid: 'Deployment:' + g.deployment})
-MATCH (mv:Node {uid: 'ModelVersion:' + g.model_version})
 UNWIND g.rows AS row
 MERGE (p:Node {uid: 'Prediction:' + row[0]})
-ON CREATE SET p:Prediction, p.kind = 'Prediction', p.key = row[0], p.recorded_at = $now,
-              p.deployment = g.deployment, p.model_version = g.model_version
-SET p.time = datetime.fromepoch(row[1] / 1000000, row[1] % 1000000 * 1000),
+ON CREATE SET p:Prediction, p.kind = 'Prediction', p.key = row[0], p.recorded_at = $now
+SET p.deployment = g.deployment, p.model_version = g.model_version,
+    p.time = datetime.fromepoch(row[1] / 1000000, row[1] % 1000000 * 1000),
     p.output = row[2]
-WITH p, d, mv
-WHERE NOT EXISTS { (p)-[:MADE_BY]->() }
-CREATE (p)-[:MADE_BY {recorded_at: $now}]->(d), (p)-[:MADE_BY {recorded_at: $now}]->(mv)
-RETURN count(*) AS created
+RETURN count(*) AS written

@@ -14,7 +14,10 @@ CALL (n) {
   WHERE (e.valid_from IS NULL OR e.valid_from <= $at) AND (e.valid_to IS NULL OR e.valid_to > $at)
   RETURN 'up' AS dir, m
   UNION
-  MATCH (n:Prediction)-[:MADE_BY]->(m:Node)
+  // MADE_BY: the prediction's deployment and model_version properties (rules.PROPERTY_LINKS).
+  MATCH (m:Node)
+  WHERE n:Prediction
+    AND m.uid IN ['Deployment:' + n.deployment, 'ModelVersion:' + n.model_version]
   RETURN 'up' AS dir, m
   UNION
   MATCH (n)<-[:USED]-(m:Run)
@@ -32,8 +35,14 @@ CALL (n) {
   WHERE (e.valid_from IS NULL OR e.valid_from <= $at) AND (e.valid_to IS NULL OR e.valid_to > $at)
   RETURN 'down' AS dir, m
   UNION
-  MATCH (n)<-[:MADE_BY]-(m:Prediction)
-  WHERE $as_of IS NULL OR m.time <= $as_of
+  MATCH (m:Prediction)
+  WHERE n:Deployment AND m.deployment = n.key AND m.time IS NOT NULL
+    AND ($as_of IS NULL OR m.time <= $as_of)
+  RETURN 'down' AS dir, m
+  UNION
+  MATCH (m:Prediction)
+  WHERE n:ModelVersion AND m.model_version = n.key AND m.time IS NOT NULL
+    AND ($as_of IS NULL OR m.time <= $as_of)
   RETURN 'down' AS dir, m
 }
 WITH uid, dir, m.kind AS kind, count(DISTINCT m) AS count

@@ -15,45 +15,54 @@ CALL (n, o) {
   CALL (n, o) {
     MATCH (n)<-[e:GENERATED]-(m:Run)
     WHERE o.dir = 'up' AND ($as_of IS NULL OR coalesce(m.started_at, m.recorded_at) <= $as_of)
-    RETURN m, e, m.uid AS source, n.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, m.uid AS source, n.uid AS target
     UNION
     MATCH (n:Run)-[e:USED|EXECUTED]->(m:Node)
     WHERE o.dir = 'up'
-    RETURN m, e, n.uid AS source, m.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, n.uid AS source, m.uid AS target
     UNION
     MATCH (n:Deployment)-[e:SERVED]->(m:ModelVersion)
     WHERE o.dir = 'up' AND (e.valid_from IS NULL OR e.valid_from <= $at)
       AND (e.valid_to IS NULL OR e.valid_to > $at)
-    RETURN m, e, n.uid AS source, m.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, n.uid AS source, m.uid AS target
     UNION
-    MATCH (n:Prediction)-[e:MADE_BY]->(m:Node)
-    WHERE o.dir = 'up'
-    RETURN m, e, n.uid AS source, m.uid AS target
+    // MADE_BY: the prediction's deployment and model_version properties
+    // (rules.PROPERTY_LINKS); the link has no properties of its own.
+    MATCH (m:Node)
+    WHERE o.dir = 'up' AND n:Prediction
+      AND m.uid IN ['Deployment:' + n.deployment, 'ModelVersion:' + n.model_version]
+    RETURN m, 'MADE_BY' AS rel_type, {} AS e, n.uid AS source, m.uid AS target
     UNION
     MATCH (n)<-[e:USED]-(m:Run)
     WHERE o.dir = 'down' AND ($as_of IS NULL OR coalesce(m.started_at, m.recorded_at) <= $as_of)
-    RETURN m, e, m.uid AS source, n.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, m.uid AS source, n.uid AS target
     UNION
     MATCH (n:Run)-[e:GENERATED]->(m:Node)
     WHERE o.dir = 'down'
-    RETURN m, e, n.uid AS source, m.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, n.uid AS source, m.uid AS target
     UNION
     MATCH (n:CodeCommit)<-[e:EXECUTED]-(m:Run)
     WHERE o.dir = 'down' AND ($as_of IS NULL OR coalesce(m.started_at, m.recorded_at) <= $as_of)
-    RETURN m, e, m.uid AS source, n.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, m.uid AS source, n.uid AS target
     UNION
     MATCH (n:ModelVersion)<-[e:SERVED]-(m:Deployment)
     WHERE o.dir = 'down' AND (e.valid_from IS NULL OR e.valid_from <= $at)
       AND (e.valid_to IS NULL OR e.valid_to > $at)
-    RETURN m, e, m.uid AS source, n.uid AS target
+    RETURN m, type(e) AS rel_type, properties(e) AS e, m.uid AS source, n.uid AS target
     UNION
-    MATCH (n)<-[e:MADE_BY]-(m:Prediction)
-    WHERE o.dir = 'down' AND ($as_of IS NULL OR m.time <= $as_of)
-    RETURN m, e, m.uid AS source, n.uid AS target
+    MATCH (m:Prediction)
+    WHERE o.dir = 'down' AND n:Deployment AND m.deployment = n.key AND m.time IS NOT NULL
+      AND ($as_of IS NULL OR m.time <= $as_of)
+    RETURN m, 'MADE_BY' AS rel_type, {} AS e, m.uid AS source, n.uid AS target
+    UNION
+    MATCH (m:Prediction)
+    WHERE o.dir = 'down' AND n:ModelVersion AND m.model_version = n.key
+      AND m.time IS NOT NULL AND ($as_of IS NULL OR m.time <= $as_of)
+    RETURN m, 'MADE_BY' AS rel_type, {} AS e, m.uid AS source, n.uid AS target
   }
-  WITH m, e, source, target, CASE m.kind WHEN 'Prediction' THEN '1' ELSE '0' END + m.uid AS sort_key
+  WITH m, rel_type, e, source, target, CASE m.kind WHEN 'Prediction' THEN '1' ELSE '0' END + m.uid AS sort_key
   WHERE sort_key > $after
-  WITH m, sort_key, collect({type: type(e), source: source, target: target,
+  WITH m, sort_key, collect({type: rel_type, source: source, target: target,
                    props: [k IN keys(e) |
                      CASE WHEN e[k] IS :: ZONED DATETIME
                           THEN [k, e[k].epochSeconds, e[k].nanosecond, e[k].offsetSeconds]

@@ -7,8 +7,11 @@ CALL (mv) {
   MATCH (d:Deployment)-[s:SERVED]->(mv)
   WHERE $as_of IS NULL OR s.valid_from <= $as_of
   WITH DISTINCT d
-  OPTIONAL MATCH (mv)<-[:MADE_BY]-(p:Prediction)-[:MADE_BY]->(d)
-  WHERE $as_of IS NULL OR p.time < $as_of
+  // MADE_BY is the prediction's model_version and deployment (rules.PROPERTY_LINKS): an
+  // index range scan on (model_version, time).
+  OPTIONAL MATCH (p:Prediction)
+  WHERE p.model_version = mv.key AND p.deployment = d.key AND p.time IS NOT NULL
+    AND ($as_of IS NULL OR p.time < $as_of)
   RETURN d, count(p) AS predictions, min(p.time) AS first, max(p.time) AS last
 }
 RETURN d.kind AS kind, d.key AS key, properties(d) AS props, mv.uid AS model_version,

@@ -56,6 +56,17 @@ LINK_ENDS: dict[Rel, frozenset[tuple[Kind, Kind]]] = {
 # owners.
 STRUCTURAL_LINKS = frozenset({Rel.VERSION_OF, Rel.RUN_OF, Rel.MADE_BY})
 
+# Links stored as properties of their source node, not as relationships: rel -> the
+# property holding the key of the target of each kind. A prediction carries its
+# deployment's and model version's keys, which composite indexes on (deployment, time) and
+# (model_version, time) serve (V0008): a million predictions would otherwise be two million
+# relationships on a handful of dense nodes, which every load writes and locks. Reads that
+# follow MADE_BY (explore, impact) match those properties; the link's ends are still checked
+# by LINK_ENDS and its targets must exist, as for any link.
+PROPERTY_LINKS: dict[Rel, dict[Kind, str]] = {
+    Rel.MADE_BY: {K.DEPLOYMENT: "deployment", K.MODEL_VERSION: "model_version"},
+}
+
 # Links that change governance: the role each needs, through whatever interface, always
 # with a reason. SERVED here is history brought in by a bulk load, never current serving,
 # which only the lifecycle (services/serving.py) records.

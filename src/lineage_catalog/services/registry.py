@@ -11,7 +11,13 @@ from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, MonitoringRel, NodeRecord, Rel, split_uid, uid
-from lineage_catalog.domain.rules import check_interval, check_link, storable_prop, utc
+from lineage_catalog.domain.rules import (
+    PROPERTY_LINKS,
+    check_interval,
+    check_link,
+    storable_prop,
+    utc,
+)
 from lineage_catalog.services import audit, incident_links
 from lineage_catalog.services.incident_links import IncidentRef
 from lineage_catalog.store import nodes
@@ -90,6 +96,19 @@ async def _check_refs(tx: WriteTx, refs: Sequence[Ref]) -> None:
             raise BadInputError(f"no {kind} with key {key!r}", path=list(ref.path))
 
 
+def _property_links(refs: Sequence[Ref]) -> dict[str, str]:
+    """The properties that hold the command's PROPERTY_LINKS: a prediction's deployment and
+    model_version keys, from its MADE_BY refs."""
+    found = {}
+    for ref in refs:
+        names = PROPERTY_LINKS.get(ref.rel)
+        if names is not None:
+            kind, key = split_uid(ref.target, path=list(ref.path))
+            if kind in names:  # another kind is refused by _check_links
+                found[names[kind]] = key
+    return found
+
+
 def _plain(props: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Properties as audited: without the bookkeeping time."""
     if props is None:
@@ -101,9 +120,9 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
     """Create or update a node and its links, audited; nothing is written if a reference is
     unknown, and a command that changes nothing writes no audit event."""
 
-    props = checked_props(command.props)
-    governed = {name: props.pop(name) for name in command.governed if name in props}
     _check_links(command)
+    props = checked_props(command.props) | _property_links(command.refs)
+    governed = {name: props.pop(name) for name in command.governed if name in props}
 
     async def work(tx: WriteTx) -> NodeRecord:
         await _check_refs(tx, command.refs)
@@ -129,6 +148,8 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
             removed += await nodes.unlink_except(tx, source=me, rel=rel, keep=keep)
         by_rel: dict[tuple[Rel, bool], list[tuple[str, str]]] = {}
         for ref in command.refs:
+            if ref.rel in PROPERTY_LINKS:
+                continue  # stored as the node's property (_property_links)
             pair = (me, ref.target) if ref.outgoing else (ref.target, me)
             by_rel.setdefault((ref.rel, ref.outgoing), []).append(pair)
         added = 0

@@ -9,7 +9,7 @@ from typing import Any
 
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid
-from lineage_catalog.domain.rules import check_link
+from lineage_catalog.domain.rules import PROPERTY_LINKS, check_link
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import encode_props, now
 
@@ -57,6 +57,13 @@ async def write_batch(tx: WriteTx, *, nodes: Sequence[NodeRow], edges: Sequence[
         # files, the demo, generated test catalogs), not only for the interfaces.
         check_link(e.rel, _kind(e.source), _kind(e.target), source_path=["source"],
                    target_path=["target"])  # fmt: skip
+        if e.rel in PROPERTY_LINKS:
+            names = " and ".join(sorted(PROPERTY_LINKS[e.rel].values()))
+            raise BadInputError(
+                f"{e.rel.value} is stored as the source node's {names} properties, not as a "
+                "relationship: give them with the node",
+                path=["type"],
+            )
         if e.rel is Rel.SERVED and e.props.get("imported") is not True:
             # Serving that the lifecycle did not record is history, and says so; the
             # lifecycle (services/serving.py) never writes through batches.

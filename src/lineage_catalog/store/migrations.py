@@ -49,6 +49,9 @@ def load_migrations(folder: Path | None = None) -> list[Migration]:
     return migrations
 
 
+_IN_TRANSACTIONS = re.compile(r"\}\s*IN\s+TRANSACTIONS\b", re.IGNORECASE)
+
+
 def _split_statements(text: str) -> list[str]:
     lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
@@ -70,7 +73,13 @@ async def migrate(driver: AsyncDriver, *, database: str) -> list[Migration]:
         # Schema changes cannot share a transaction with data writes, so each
         # statement runs on its own; IF NOT EXISTS makes a re-run after a crash safe.
         for statement in migration.statements:
-            await driver.execute_query(statement, database_=database)
+            if _IN_TRANSACTIONS.search(statement):
+                # CALL { ... } IN TRANSACTIONS commits as it goes, which only an auto-commit
+                # statement may do (a data migration over millions of rows).
+                async with driver.session(database=database) as session:
+                    await (await session.run(statement)).consume()
+            else:
+                await driver.execute_query(statement, database_=database)
         await driver.execute_query(
             "MERGE (m:SchemaMigration {version: $version}) "
             "SET m.name = $name, m.checksum = $checksum, m.appliedAt = datetime()",

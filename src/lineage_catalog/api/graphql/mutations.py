@@ -610,12 +610,9 @@ class Mutation:
         input: Annotated[PredictionInput, strawberry.argument(description=_INPUT)],
     ) -> Prediction:
         key = check_key(input.key, path=["input", "key"])
-        props = {
-            "time": input.time,
-            "output": input.output,
-            "deployment": input.deployment,
-            "model_version": input.model_version,
-        }
+        # The deployment and model_version properties come from the MADE_BY refs
+        # (PROPERTY_LINKS), as every write path stores them.
+        props = {"time": input.time, "output": input.output}
         refs = [
             _input_ref(["deployment"], Rel.MADE_BY, Kind.DEPLOYMENT, input.deployment),
             _input_ref(["modelVersion"], Rel.MADE_BY, Kind.MODEL_VERSION, input.model_version),

@@ -1,0 +1,151 @@
+"""How predictions are stored (issue 16, W5): MADE_BY is the prediction's `deployment` and
+`model_version` properties (rules.PROPERTY_LINKS), indexed with its time (V0008), the same
+whichever interface wrote it; V0008 folds relationships stored before into them."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from lineage_catalog.domain.errors import BadInputError
+from lineage_catalog.domain.model import Kind, Rel, uid
+from lineage_catalog.settings import Settings
+from lineage_catalog.store import bulk
+from lineage_catalog.store.files import query_text
+from lineage_catalog.store.graph import Graph, open_driver
+from lineage_catalog.store.migrations import load_migrations
+from tests.graphql_client import gql
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def _arrange(client: TestClient) -> None:
+    gql(client, 'mutation { registerModel(input: {key: "m"}) { key } }')
+    gql(client, 'mutation { registerModelVersion(input: {model: "m", version: "1"}) { key } }')
+    gql(client, 'mutation { registerDeployment(input: {name: "m", environment: "prod"}) '
+                "{ key } }")  # fmt: skip
+
+
+def _stored(driver: Driver, key: str) -> dict[str, Any]:
+    records, _, _ = driver.execute_query(
+        "MATCH (p:Node {uid: $uid}) RETURN labels(p) AS labels, properties(p) AS props, "
+        "count { (p)--() } AS rels",
+        uid=uid(Kind.PREDICTION, key),
+    )
+    (row,) = records
+    props = {k: v for k, v in row["props"].items() if k not in ("recorded_at", "key", "uid")}
+    return {"labels": sorted(row["labels"]), "props": props, "rels": row["rels"]}
+
+
+def test_graphql_and_bulk_store_a_prediction_the_same_way(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    _arrange(client)
+    gql(
+        client,
+        """mutation { recordPrediction(input: {key: "by-gql", deployment: "prod/m",
+        modelVersion: "m@1", time: "2026-03-01T12:00:00Z", output: "{\\"s\\": 1}"}) { key } }""",
+    )
+    sink = io.BytesIO()
+    table = pa.Table.from_pylist([
+        {"key": "by-bulk", "deployment": "prod/m", "model_version": "m@1", "time": T0,
+         "output": '{"s": 1}'},
+    ])  # fmt: skip
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    response = client.post(
+        "/api/v1/load/predictions", content=sink.getvalue(), params={"reason": "test"}
+    )
+    assert response.status_code == 200, response.text
+    by_gql, by_bulk = _stored(clean_graph, "by-gql"), _stored(clean_graph, "by-bulk")
+    assert by_gql == by_bulk
+    assert by_gql["labels"] == ["Node", "Prediction"] and by_gql["rels"] == 0
+    assert by_gql["props"]["deployment"] == "prod/m"
+    assert by_gql["props"]["model_version"] == "m@1"
+    # Read back over the MADE_BY link, whichever way it was written.
+    for key in ("by-gql", "by-bulk"):
+        found = gql(
+            client,
+            "query($k: String!) { prediction(key: $k) { "
+            "deployment { key } modelVersion { key } } }",
+            k=key,
+        )["prediction"]
+        assert found == {"deployment": {"key": "prod/m"}, "modelVersion": {"key": "m@1"}}
+
+
+def test_a_recorded_prediction_names_what_exists(client: TestClient, clean_graph: Driver) -> None:
+    _arrange(client)
+    response = client.post("/graphql", json={"query": """mutation { recordPrediction(input:
+        {key: "p", deployment: "prod/nope", modelVersion: "m@1",
+         time: "2026-03-01T12:00:00Z"}) { key } }"""})  # fmt: skip
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "input.deployment"
+    records, _, _ = clean_graph.execute_query("MATCH (p:Prediction) RETURN count(p) AS n")
+    assert records[0]["n"] == 0
+
+
+def test_batches_refuse_made_by_relationships(settings: Settings, clean_graph: Driver) -> None:
+    async def attempt() -> None:
+        driver = open_driver(settings)
+        try:
+            edge = bulk.EdgeRow(Rel.MADE_BY, uid(Kind.PREDICTION, "p"), uid(Kind.DEPLOYMENT, "d"))
+            graph = Graph(driver, database=settings.neo4j_database)
+            await bulk.load_rows(graph, nodes=[], edges=[edge])
+        finally:
+            await driver.close()
+
+    with pytest.raises(BadInputError, match="deployment and model_version properties"):
+        asyncio.run(attempt())
+
+
+def test_v0008_folds_stored_made_by_relationships_into_properties(clean_graph: Driver) -> None:
+    clean_graph.execute_query(
+        "CREATE (d:Node:Deployment {uid: 'Deployment:prod/old', kind: 'Deployment', "
+        "                           key: 'prod/old'}), "
+        "       (mv:Node:ModelVersion {uid: 'ModelVersion:old@1', kind: 'ModelVersion', "
+        "                              key: 'old@1'}), "
+        "       (p:Node:Prediction {uid: 'Prediction:old', kind: 'Prediction', key: 'old', "
+        "                           time: $t}), "
+        "       (p)-[:MADE_BY]->(d), (p)-[:MADE_BY]->(mv)",
+        t=T0,
+    )
+    (migration,) = [m for m in load_migrations() if m.name == "prediction_links"]
+    for _ in range(2):  # idempotent
+        for statement in migration.statements:
+            with clean_graph.session() as session:  # IN TRANSACTIONS needs auto-commit
+                session.run(statement).consume()
+    stored = _stored(clean_graph, "old")
+    assert stored["rels"] == 0
+    assert (stored["props"]["deployment"], stored["props"]["model_version"]) == (
+        "prod/old", "old@1",
+    )  # fmt: skip
+
+
+def test_counts_per_deployment_and_version_are_index_seeks(clean_graph: Driver) -> None:
+    """Impact's prediction counts read the (model_version, time) or (deployment, time)
+    index, not every prediction: the plan says so."""
+    with clean_graph.session() as session:
+        plan = session.run(
+            "EXPLAIN " + query_text("questions/prediction_impact"),
+            model_versions=["ModelVersion:m@1"], as_of=None,
+        ).consume().plan  # fmt: skip
+    assert plan is not None
+    found: list[str] = []
+
+    def walk(op: dict[str, Any]) -> None:
+        found.append(str(op.get("args", {}).get("Details", "")))
+        for child in op.get("children", []):
+            walk(child)
+
+    walk(dict(plan))
+    details = " ".join(found)
+    assert re.search(r"RANGE INDEX p:Prediction\((deployment|model_version), time\)", details)
