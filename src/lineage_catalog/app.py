@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from lineage_catalog.api.auth import RefusedError, caller, refused_response
+from lineage_catalog.api.gc_tuning import tune_gc
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.router import CatalogRouter
 from lineage_catalog.api.graphql.schema import build_schema
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 # Start anyway: /readyz reports the database and the API recovers
                 # once Neo4j is back; `lineage db migrate` re-runs the migrations.
                 log.exception("migrations could not run at start-up")
+        tune_gc()  # what start-up built stays; see api/gc_tuning.py
         try:
             yield
         finally:

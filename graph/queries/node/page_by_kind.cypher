@@ -1,8 +1,11 @@
 // A page of nodes of one kind in key order after $after, with optional filters:
 // $equals (property -> value, property names from code), $tag, $classification,
 // $parent (uid the node is a VERSION_OF / RUN_OF). Fetches $limit + 1 to know if more follow.
-// Properties go out as [name, value] pairs, datetimes as [name, epochSeconds, nanosecond,
-// offsetSeconds] (store.nodes.property_pairs): the driver decodes integers far faster.
+// Each node goes out as [key, properties] (the kind is the one asked for), its properties as
+// [name, value] pairs, datetimes as [name, epochSeconds, nanosecond, offsetSeconds]
+// (store.nodes.decode_props): the driver decodes integers far faster than its DateTime.
+// The properties are read into one map first: looking names up in the map costs half of
+// what reading each property from the node costs (80 against 140 ms on 10k runs).
 MATCH (n:Node)
 WHERE n.kind = $kind AND n.key > $after
   AND all(p IN keys($equals) WHERE n[p] = $equals[p])
@@ -13,8 +16,8 @@ WHERE n.kind = $kind AND n.key > $after
 WITH n
 ORDER BY n.key
 LIMIT $limit + 1
-RETURN collect({kind: n.kind, key: n.key,
-                props: [k IN keys(n) WHERE NOT k IN ['uid', 'kind', 'key'] |
-                  CASE WHEN n[k] IS :: ZONED DATETIME
-                       THEN [k, n[k].epochSeconds, n[k].nanosecond, n[k].offsetSeconds]
-                       ELSE [k, n[k]] END]}) AS rows
+WITH n.key AS key, properties(n) AS p
+RETURN collect([key, [k IN keys(p) WHERE NOT k IN ['uid', 'kind', 'key'] |
+                  CASE WHEN p[k] IS :: ZONED DATETIME
+                       THEN [k, p[k].epochSeconds, p[k].nanosecond, p[k].offsetSeconds]
+                       ELSE [k, p[k]] END]]) AS rows

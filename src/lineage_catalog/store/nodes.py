@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from neo4j.time import Date, DateTime
 
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Page, Rel
@@ -27,12 +28,35 @@ _HIDDEN = frozenset({"uid", "kind", "key"})
 def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     """Stored properties as Python values: JSON decoded, Neo4j times as datetimes. `raw` is
     a map, or the pairs that the hot read queries return instead (see `property_pairs`)."""
+    if isinstance(raw, Mapping):
+        return _decoded(property_pairs(raw).items())
+    # The pairs form in one pass: a 10k-node page decodes 80k of them.
     props: dict[str, Any] = {}
-    for name, value in property_pairs(raw).items():
+    for item in raw:
+        name = item[0]
+        if name in _HIDDEN:
+            continue
+        if len(item) == 4:
+            props[name] = _datetime(item[1], item[2], item[3])
+            continue
+        value = item[1]
+        if type(value) is str:
+            if name.endswith(_JSON_SUFFIX):
+                props[name[: -len(_JSON_SUFFIX)]] = loads_json(value)
+                continue
+        elif type(value) not in _PLAIN:
+            value = native(value)
+        props[name] = value
+    return props
+
+
+def _decoded(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for name, value in pairs:
         if name in _HIDDEN:
             continue
         if name.endswith(_JSON_SUFFIX) and isinstance(value, str):
-            props[name.removesuffix(_JSON_SUFFIX)] = json.loads(value)
+            props[name.removesuffix(_JSON_SUFFIX)] = loads_json(value)
         else:
             props[name] = value
     return props
@@ -54,11 +78,34 @@ def property_pairs(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     return props
 
 
+# Values the driver hands over as they are (not Neo4j temporal types).
+_PLAIN = frozenset({str, int, float, bool, list, type(None)})
+# Digits mapped to "0", every other byte to a space: a run of 19 zeros is an integer that
+# may exceed 64 bits, which orjson would read as a float (json reads it exactly).
+_DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def loads_json(text: str) -> Any:
+    """A stored JSON text as Python values, exactly as json.loads reads it: orjson (several
+    times faster) unless the text holds a 19-digit run or anything orjson refuses (a lone
+    surrogate escape, NaN), which json.loads reads as before."""
+    try:
+        if _LONG_NUMBER not in text.encode().translate(_DIGITS):
+            return orjson.loads(text)
+    except (orjson.JSONDecodeError, UnicodeEncodeError):
+        pass
+    return json.loads(text)
+
+
 _ZONES: dict[int, timezone] = {0: UTC}
 _NAIVE_EPOCH = datetime(1970, 1, 1)
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _datetime(seconds: int, nanosecond: int, offset: int) -> datetime:
+    if offset == 0:  # what the catalog writes: every time in UTC
+        return _UTC_EPOCH + timedelta(0, seconds, nanosecond // 1000)
     zone = _ZONES.get(offset)
     if zone is None:
         zone = _ZONES.setdefault(offset, timezone(timedelta(seconds=offset)))
@@ -161,7 +208,9 @@ async def page_by_kind(
         total: int | None = int(counted["total"])
     else:
         rows, total = await page, None
-    nodes = [to_node(row) for row in rows]
+    # Rows are [key, property pairs]: every node is of the kind asked for.
+    pages = cast(list[tuple[str, list[list[Any]]]], rows)
+    nodes = [NodeRecord(kind=kind, key=key, props=decode_props(pairs)) for key, pairs in pages]
     return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=total)
 
 

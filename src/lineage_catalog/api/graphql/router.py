@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
 from lineage_catalog.api.body import read_json
 from lineage_catalog.domain.errors import BadInputError
 
+# orjson writes datetimes, dataclasses and the like itself; passed through, they reach
+# `_refused` and then json.dumps, which refuses them as before (execution has serialized
+# every value the schema answers, so none of them is in a response).
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _refused(value: object) -> object:
+    raise TypeError
+
+
+def encode_response(data: object) -> bytes:
+    """A response as JSON: orjson, several times faster than json.dumps on a 10k-node
+    page; json.dumps (Strawberry's own encoding) for what orjson cannot write exactly: an
+    integer beyond 64 bits, a lone surrogate, a key that is not a string. A NaN or infinity
+    (only in a JSON value stored around the write rules) is null, where json.dumps wrote
+    NaN or Infinity, which are not JSON."""
+    try:
+        return orjson.dumps(data, default=_refused, option=_PASSTHROUGH)
+    except TypeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
 
 class CatalogRouter(GraphQLRouter[Any, Any]):
     """Refuses a body that is not plain JSON (invalid UTF-8, NaN or Infinity, nested too
-    deep) with 400 and the reason, before any GraphQL work (see api/body.py)."""
+    deep) with 400 and the reason, before any GraphQL work (see api/body.py); answers with
+    orjson."""
+
+    def encode_json(self, data: object) -> bytes:
+        return encode_response(data)
 
     def decode_json(self, data: str | bytes) -> object:
         try:

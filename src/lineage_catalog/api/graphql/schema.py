@@ -23,6 +23,7 @@ from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.columns import ColumnMutation, ColumnQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.cost import RequestLimits
+from lineage_catalog.api.graphql.execution import CatalogExecutor
 from lineage_catalog.api.graphql.explore import ExploreQuery
 from lineage_catalog.api.graphql.extensions import (
     CodedMaskErrors,
@@ -137,6 +138,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         types=ALL_NODE_TYPES,
         config=StrawberryConfig(scalar_map={datetime: UtcDateTime}),
+        # Plain data fields (stored properties) answered without a resolver call each.
+        execution_context_class=CatalogExecutor,
         extensions=[
             OperationObserver,
             RequestLimits,

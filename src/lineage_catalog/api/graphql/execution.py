@@ -1,0 +1,325 @@
+"""GraphQL execution with a fast path for plain data.
+
+graphql-core executes every field the same way: a Path, a resolve-info object, the
+resolver call, then completion through several calls. For a stored property (a `prop()`
+field: Strawberry's basic field, an attribute read) that is most of the work, and a
+10k-node page has 100k of them, inside 20k edge and node objects. Here a selection set's
+plain fields are answered in one loop per object:
+
+- leaves: stored attributes of a scalar or enum type, or lists of them, serialized with the
+  type's own `coerce_output_value` (so custom scalars such as DateTime and JSON serialize
+  as before); and `__typename`;
+- pure objects: an attribute holding an object, an interface value or a list of them
+  (a connection's `edges`, an edge's `node`) whose selected fields are all plain in turn.
+  Nothing in such a subtree runs a resolver, so it has no effects and can be answered in
+  one pass, without Paths or resolve-info objects.
+
+Every other field goes through graphql-core unchanged (and its selection set through this
+path again). Anything that would make a plain field fail (a missing attribute, null in a
+non-null field, a value the scalar refuses, a type that does not resolve) sends that field
+back to graphql-core's own execution, which raises or reports the error with its path
+exactly as without this path: the fast loop only ever answers what the standard execution
+would answer, and otherwise answers nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from graphql import (
+    GraphQLField,
+    GraphQLID,
+    GraphQLInterfaceType,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLString,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import get_strawberry_type_cast
+
+# Only @skip and @include act at execution without incremental delivery, and they have
+# been applied when the fields were collected; any other directive keeps the standard path.
+_COLLECTION_DIRECTIVES = frozenset({"skip", "include"})
+_TEXT = (GraphQLString, GraphQLID)  # a str is its own serialization for these two
+_DEFINITION = "strawberry-definition"
+_ABSENT = object()
+
+LEAF, TYPENAME, OBJECT = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class PlainField:
+    """How to answer one response key from the source object without graphql-core."""
+
+    form: int  # LEAF, TYPENAME or OBJECT
+    attribute: str  # the Python attribute; for __typename, the type's name
+    named: GraphQLNamedType | None  # the leaf, object or interface type; None for __typename
+    text: bool  # String or ID: a str value is answered as it is
+    non_null: bool
+    is_list: bool
+    item_non_null: bool
+    field_def: GraphQLField | None = None
+    details: FieldDetailsList | None = None  # for an object: its field nodes, to collect
+
+
+class _Refused(Exception):
+    """A plain field's value needs the standard execution (to raise or report an error)."""
+
+
+def plain_field(
+    parent_type: GraphQLObjectType, name: str, details: FieldDetailsList
+) -> PlainField | None:
+    """The fast-path reading of a selected field, or None when it needs graphql-core: only
+    `__typename` and Strawberry basic fields (no resolver, permission or extension; the
+    default getattr resolver) of a leaf, object or interface type or a list of one,
+    without arguments or directives."""
+    if name == "__typename":
+        return PlainField(TYPENAME, parent_type.name, None, False, True, False, False)
+    field_def: GraphQLField | None = parent_type.fields.get(name)
+    if field_def is None or not _is_basic(field_def):
+        return None
+    for detail in details:
+        node = detail.node
+        if node.arguments or any(
+            d.name.value not in _COLLECTION_DIRECTIVES for d in node.directives or ()
+        ):
+            return None
+    kind = field_def.type
+    non_null = isinstance(kind, GraphQLNonNull)
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    is_list = isinstance(kind, GraphQLList)
+    item_non_null = False
+    if isinstance(kind, GraphQLList):
+        kind = kind.of_type
+        item_non_null = isinstance(kind, GraphQLNonNull)
+        if isinstance(kind, GraphQLNonNull):
+            kind = kind.of_type
+    attribute = field_def.extensions[_DEFINITION].python_name
+    if is_leaf_type(kind):
+        return PlainField(LEAF, attribute, kind, kind in _TEXT, non_null, is_list,
+                          item_non_null)  # fmt: skip
+    if _default_typing(kind):
+        return PlainField(OBJECT, attribute, cast(GraphQLNamedType, kind), False, non_null,
+                          is_list, item_non_null, field_def, details)  # fmt: skip
+    return None  # a union, a list of lists, or a type with its own type resolution
+
+
+def _is_basic(field_def: GraphQLField) -> bool:
+    """Strawberry's resolver for a field without resolver or extensions reads the attribute
+    (`StrawberryField.get_result` with the default resolver, getattr) and nothing else."""
+    resolve = field_def.resolve
+    definition = (field_def.extensions or {}).get(_DEFINITION)
+    return (
+        resolve is not None
+        and getattr(resolve, "_is_default", False)
+        and getattr(resolve, "__name__", "") == "_get_basic_result"
+        and definition is not None
+        and definition.is_basic_field
+        and definition.default_resolver is getattr
+    )
+
+
+def _default_typing(kind: Any) -> bool:
+    """An object type without its own is_type_of, or an interface without its own
+    resolve_type: Strawberry's, which depend on the value's class (and a cast) only."""
+    if isinstance(kind, GraphQLObjectType):
+        attribute = "is_type_of"
+    elif isinstance(kind, GraphQLInterfaceType):
+        attribute = "resolve_type"
+    else:
+        return False
+    definition = (kind.extensions or {}).get(_DEFINITION)
+    return definition is not None and getattr(definition, attribute, _ABSENT) is None
+
+
+def _leaf(leaf: GraphQLLeafType, text: bool, value: Any) -> Any:
+    if text and type(value) is str:
+        return value
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception as e:
+        raise _Refused from e
+    if coerced is None or coerced is Undefined:
+        raise _Refused
+    return coerced
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    grouped_field_set: GroupedFieldSet  # kept alive: plans are found by its id()
+    order: tuple[str, ...]
+    plain: tuple[tuple[str, PlainField], ...]
+    rest: GroupedFieldSet  # the fields graphql-core executes, in their order
+
+
+class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, with plain fields answered in one loop per object."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[int, _Plan] = {}
+        self._runtime_types: dict[tuple[int, type], GraphQLObjectType] = {}
+        self._infos: dict[int, GraphQLResolveInfo[Any]] = {}
+        manager = self.middleware_manager
+        # A middleware (a schema extension's `resolve`) must see every field.
+        self._fast = not (manager is not None and manager.middlewares)
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if not self._fast or path is None:  # the root fields: resolvers, and few
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        plan = self._plan(parent_type, grouped_field_set)
+        if not plan.plain:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        known: dict[str, Any] = {}
+        refused: list[str] = []
+        for name, field in plan.plain:
+            try:
+                known[name] = self._answer(field, parent_type, source_value, path)
+            except Exception:  # graphql-core answers it, its error included
+                refused.append(name)
+        rest = plan.rest
+        if refused:
+            rest = {n: d for n, d in grouped_field_set.items() if n in refused or n in rest}
+        if not rest:
+            return known  # all plain: already in the selection's order
+        executed = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if self.is_awaitable(executed):
+            return _merged_later(plan.order, known, cast(Awaitable[dict[str, Any]], executed))
+        merged: dict[str, Any] = _merged(plan.order, known, cast(dict[str, Any], executed))
+        return merged
+
+    def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Plan:
+        plan = self._plans.get(id(fields))
+        if plan is None or plan.grouped_field_set is not fields:
+            plain: list[tuple[str, PlainField]] = []
+            rest: GroupedFieldSet = {}
+            for name, details in fields.items():
+                found = plain_field(parent_type, name, details)
+                if found is None:
+                    rest[name] = details
+                else:
+                    plain.append((name, found))
+            plan = _Plan(fields, tuple(fields), tuple(plain), rest)
+            self._plans[id(fields)] = plan
+        return plan
+
+    def _answer(
+        self, field: PlainField, parent_type: GraphQLObjectType, source: Any, path: Path
+    ) -> Any:
+        """The completed value of a plain field of `source`, or an exception (_Refused
+        where the value needs graphql-core) before anything has been changed."""
+        form = field.form
+        if form == TYPENAME:
+            return field.attribute
+        value = getattr(source, field.attribute, _ABSENT)
+        if value is None:
+            if field.non_null:
+                raise _Refused
+            return None
+        if value is _ABSENT:
+            raise _Refused
+        named: Any = field.named
+        if not field.is_list:
+            if form == LEAF:
+                return _leaf(named, field.text, value)
+            return self._pure_object(field, parent_type, value, path)
+        if type(value) is not list and type(value) is not tuple:
+            raise _Refused  # other iterables (and errors for non-iterables) stay standard
+        completed: list[Any] = []
+        append = completed.append
+        for item in value:
+            if item is None:
+                if field.item_non_null:
+                    raise _Refused
+                append(None)
+            elif form == LEAF:
+                append(_leaf(named, field.text, item))
+            else:
+                append(self._pure_object(field, parent_type, item, path))
+        return completed
+
+    def _pure_object(
+        self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path
+    ) -> dict[str, Any]:
+        """An object whose selected fields are all plain, answered in one pass."""
+        runtime = self._runtime_type(field, parent_type, value, path)
+        grouped, defer_usages, _ = self.collect_subfields(
+            runtime, cast(FieldDetailsList, field.details)
+        )
+        plan = self._plan(runtime, grouped)
+        if defer_usages or plan.rest:
+            raise _Refused  # a resolver in the subtree: graphql-core runs it, once
+        return {name: self._answer(sub, runtime, value, path) for name, sub in plan.plain}
+
+    def _runtime_type(
+        self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path
+    ) -> GraphQLObjectType:
+        """The object type of a value, as graphql-core resolves and checks it; remembered
+        per class, since Strawberry's default type resolution depends on nothing else
+        (unless the value is cast with strawberry.cast, which is resolved each time)."""
+        key = (id(field.named), type(value))
+        known = self._runtime_types.get(key)
+        uncast = get_strawberry_type_cast(value) is None
+        if known is not None and uncast:
+            return known
+        info = self._infos.get(id(field))
+        if info is None:
+            # Strawberry's default resolve_type and is_type_of read the schema and the field
+            # name only; the path is the parent object's (they never read it).
+            nodes = [d.node for d in cast(FieldDetailsList, field.details)]
+            info = self.build_resolve_info(cast(GraphQLField, field.field_def), nodes,
+                                           parent_type, path)  # fmt: skip
+            self._infos[id(field)] = info
+        named = field.named
+        runtime: Any = named
+        if isinstance(named, GraphQLInterfaceType):
+            if named.resolve_type is None:
+                raise _Refused
+            name = named.resolve_type(value, info, named)
+            runtime = self.schema.get_type(name) if isinstance(name, str) else None
+            if (
+                not isinstance(runtime, GraphQLObjectType)
+                or not self.schema.is_sub_type(named, runtime)
+                or not _default_typing(runtime)
+            ):
+                raise _Refused
+        if runtime.is_type_of is not None and runtime.is_type_of(value, info) is not True:
+            raise _Refused
+        if uncast:
+            self._runtime_types[key] = runtime
+        return cast(GraphQLObjectType, runtime)
+
+
+def _merged(order: tuple[str, ...], known: dict[str, Any], executed: dict[str, Any]) -> Any:
+    # The response keeps the selection's order of keys, as graphql-core's would.
+    return {
+        n: known[n] if n in known else executed[n] for n in order if n in known or n in executed
+    }
+
+
+async def _merged_later(
+    order: tuple[str, ...], known: dict[str, Any], executed: Awaitable[dict[str, Any]]
+) -> dict[str, Any]:
+    return _merged(order, known, await executed)  # type: ignore[no-any-return]
