@@ -8,6 +8,7 @@ nothing that already landed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
+from neo4j.exceptions import ConstraintError
 
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor, Role, allows
@@ -125,7 +127,36 @@ def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> tuple[dict[int, Refusal], set[int]]:
+async def _write_predictions(tx: WriteTx, groups: list[dict[str, Any]], *, merge: bool) -> None:
+    """Prediction rows by group: keys not stored yet are CREATEd (each once), the others
+    MERGEd; with `merge`, every row is MERGEd (the batch is written again after a
+    concurrent load stored one of its new keys first)."""
+    stamp = nodes.now()
+    if merge:
+        await tx.run("bulk/load_predictions", groups=groups, now=stamp)
+        return
+    keys = [row[0] for g in groups for row in g["rows"]]
+    (found,) = await tx.run("bulk/stored_predictions", keys=keys)
+    seen = set(found["keys"])
+    fresh: list[dict[str, Any]] = []
+    again: list[dict[str, Any]] = []
+    for g in groups:
+        new_rows: list[list[Any]] = []
+        old_rows: list[list[Any]] = []
+        for row in g["rows"]:
+            (old_rows if row[0] in seen else new_rows).append(row)
+            seen.add(row[0])  # a key repeated in the batch: created once, then merged
+        fresh.append({**g, "rows": new_rows})
+        again.append({**g, "rows": old_rows})
+    if any(g["rows"] for g in fresh):
+        await tx.run("bulk/create_predictions", groups=fresh, now=stamp)
+    if any(g["rows"] for g in again):
+        await tx.run("bulk/load_predictions", groups=again, now=stamp)
+
+
+async def _write(
+    tx: WriteTx, parsed: dict[int, ParsedRow], *, merge: bool = False
+) -> tuple[dict[int, Refusal], set[int]]:
     """Write the rows whose references exist and whose serving history fits what is
     stored; return the others with the reason, and the rows that were stored already."""
     # Rows of a batch share few references (a handful of deployments): check each once.
@@ -145,7 +176,7 @@ async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> tuple[dict[int, R
     good = [row for n, row in parsed.items() if n not in refused and n not in stored]
     groups = prediction_groups(row.prediction for row in good if row.prediction is not None)
     if groups:
-        await tx.run("bulk/load_predictions", groups=groups, now=nodes.now())
+        await _write_predictions(tx, groups, merge=merge)
     batch_nodes = [node for row in good for node in row.nodes]
     batch_edges = [edge for row in good for edge in row.edges]
     if batch_nodes or batch_edges:
@@ -334,21 +365,28 @@ async def load(
             rejects.append(_reject(number, why, row))
         _mark_imported(parsed, actor=actor, reason=reason)
 
-        async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, Refusal]:
+        async def work(
+            tx: WriteTx, parsed: dict[int, ParsedRow] = parsed, merge: bool = False
+        ) -> dict[int, Refusal]:
             incident_changes: list[Change] = []
             if kind is LoadKind.OBSERVATIONS:
                 refused, stored, incident_changes = await _write_observations(
                     tx, parsed, actor=actor
                 )
             else:
-                refused, stored = await _write(tx, parsed)
+                refused, stored = await _write(tx, parsed, merge=merge)
             change = _batch_change(kind, parsed, set(refused) | stored, reason)
             changes = ([change] if change is not None else []) + incident_changes
             if changes:
                 await audit.record(tx, actor=actor, changes=changes)
             return refused
 
-        refused = await graph.write(work)
+        try:
+            refused = await graph.write(work)
+        except ConstraintError:
+            # A concurrent load stored one of this batch's new keys between the check and
+            # the CREATE: nothing of the batch landed; write it again, every row MERGEd.
+            refused = await graph.write(functools.partial(work, merge=True))
         for number, why in sorted(refused.items()):
             row = batch.slice(number - first, 1).to_pylist()[0]
             rejects.append(_reject(number, why, row))
