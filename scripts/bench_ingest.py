@@ -7,8 +7,8 @@ Starts its own local Neo4j (or uses LINEAGE_NEO4J_URI) and prints rows/s for bot
 their ratio; with its own Neo4j also the bytes on disk per prediction (store files with
 their indexes, and transaction logs, measured after a checkpoint before and after the
 loader's rows), so a user can size a server. The floor runs the loader's own statement
-(bulk/load_predictions.cypher) with rows prepared before the clock starts, so the ratio is
-the cost of reading Parquet, validating rows and checking references.
+for new keys (bulk/create_predictions.cypher) with rows prepared before the clock starts,
+so the ratio is the cost of reading Parquet, validating rows and checking references.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ async def bare_driver(graph: Graph, path: Path, batch_size: int) -> float:
         )
     ]
     batches = [prediction_groups(rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
-    statement = query_text("bulk/load_predictions")
+    statement = query_text("bulk/create_predictions")
     started = time.perf_counter()
     for groups in batches:
         await graph.driver.execute_query(

@@ -291,8 +291,9 @@ async def api_ingest(bench: Bench, body: bytes) -> None:
 
 
 async def floor_ingest(bench: Bench, groups: list[dict[str, Any]]) -> None:
-    """The loader's own statement, rows prepared beforehand."""
-    statement = query_text("bulk/load_predictions")
+    """The loader's own statement for new keys (CREATE; the rows are new), rows prepared
+    beforehand."""
+    statement = query_text("bulk/create_predictions")
     await bench.floor.rows(statement, {"groups": groups, "now": datetime.now(UTC)}, write=True)
 
 
