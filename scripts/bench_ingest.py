@@ -132,6 +132,7 @@ async def main(rows: int, batch_size: int, settings: Settings, data: Path | None
             await setup(graph)
             await load(graph, source=warm, kind=LoadKind.PREDICTIONS, actor=ACTOR,
                        batch_size=batch_size)  # fmt: skip
+            await setup(graph)  # the floor CREATEs: its keys must be new
             await bare_driver(graph, warm, batch_size)
 
             await setup(graph)
