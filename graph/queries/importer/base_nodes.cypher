@@ -1,0 +1,6 @@
+// The catalog as it is, the base of an offline import (lineage import): every node with its
+// labels and properties, read in the same transaction as base_relationships. Migration
+// records stay behind: the new database runs its own migrations.
+MATCH (n)
+WHERE NOT n:SchemaMigration
+RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props
