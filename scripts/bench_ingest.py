@@ -4,9 +4,7 @@ of the same rows, measured in one run on one Neo4j.
     .venv/bin/python scripts/bench_ingest.py [--rows 1000000] [--batch-size 10000]
 
 Starts its own local Neo4j (or uses LINEAGE_NEO4J_URI) and prints rows/s for both and
-their ratio; with its own Neo4j also the bytes on disk per prediction (store files with
-their indexes, and transaction logs, measured after a checkpoint before and after the
-loader's rows), so a user can size a server. The floor runs the loader's own statement
+their ratio. The floor runs the loader's own statement
 for new keys (bulk/create_predictions.cypher) with rows prepared before the clock starts,
 so the ratio is the cost of reading Parquet, validating rows and checking references.
 """
@@ -100,22 +98,7 @@ async def bare_driver(graph: Graph, path: Path, batch_size: int) -> float:
     return len(rows) / (time.perf_counter() - started)
 
 
-def _bytes(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-
-
-async def disk(graph: Graph, data: Path | None) -> tuple[int, int] | None:
-    """Bytes of the catalog database's store files and of its transaction logs, after a
-    checkpoint; None for a database this script did not start."""
-    if data is None:
-        return None
-    await graph.driver.execute_query("CALL db.checkpoint()", database_=graph.database)
-    root = data / "store" / "data"
-    database, logs = root / "databases" / graph.database, root / "transactions" / graph.database
-    return _bytes(database), _bytes(logs)
-
-
-async def main(rows: int, batch_size: int, settings: Settings, data: Path | None = None) -> None:
+async def main(rows: int, batch_size: int, settings: Settings) -> None:
     driver = open_driver(settings)
     graph = Graph(driver, database=settings.neo4j_database)
     try:
@@ -136,13 +119,11 @@ async def main(rows: int, batch_size: int, settings: Settings, data: Path | None
             await bare_driver(graph, warm, batch_size)
 
             await setup(graph)
-            before = await disk(graph, data)
             report = await load(graph, source=path, kind=LoadKind.PREDICTIONS, actor=ACTOR,
                                 batch_size=batch_size, progress=_progress)  # fmt: skip
             print()
             assert report.loaded == rows and not report.rejects, report
             loader = report.rows_per_second
-            after = await disk(graph, data)
 
             await setup(graph)
             floor = await bare_driver(graph, path, batch_size)
@@ -150,10 +131,6 @@ async def main(rows: int, batch_size: int, settings: Settings, data: Path | None
         print(f"{'lineage load (CLI loader)':<28}{rows:>12,}{loader:>12,.0f}")
         print(f"{'bare driver UNWIND':<28}{rows:>12,}{floor:>12,.0f}")
         print(f"ratio loader / bare driver: {loader / floor:.2f}")
-        if before is not None and after is not None:
-            store, logs = after[0] - before[0], after[1] - before[1]
-            print(f"bytes on disk per prediction: store {store / rows:,.0f} (indexes included), "
-                  f"transaction logs {logs / rows:,.0f} ({rows:,} predictions, after a checkpoint)")
     finally:
         await driver.close()
 
@@ -177,7 +154,6 @@ if __name__ == "__main__":
             running = localneo4j.start(data_dir=Path(data), port=localneo4j.free_port(),
                                        heap="4g", pagecache_mb=2048)  # fmt: skip
             try:
-                asyncio.run(main(args.rows, args.batch_size, Settings(neo4j_uri=running.uri),
-                                 Path(data)))  # fmt: skip
+                asyncio.run(main(args.rows, args.batch_size, Settings(neo4j_uri=running.uri)))
             finally:
                 localneo4j.stop(running)
