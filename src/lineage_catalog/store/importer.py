@@ -5,9 +5,9 @@ Neo4j's bulk importer (`neo4j-admin database import full`, `org.neo4j.cli.AdminT
 neo4j-command-line and neo4j-import-tool jars that the Neo4j 5.26 artifact of
 graph/local-neo4j already resolves) writes a new store from CSV files at disk speed, without
 transactions. Nodes and relationships are grouped into one CSV file per set of property
-names and types, so that every row has every column of its file: the tool reads an empty
-field of a string column as "" and of any other column as no value, and only a full row says
-either exactly. A value CSV cannot say (an empty list, a list with an empty string, a
+names and types, so that every row has every column of its file (the tool reads an empty
+field as no value), and every field is quoted (an empty quoted field is ""). A value CSV
+cannot say (an empty list, a list with an empty string, a
 duration, a point ...) is set through Bolt after the database starts (`apply_fixes`).
 """
 
@@ -176,7 +176,7 @@ class CsvStage:
         if found is None:
             path = self.folder / f"{prefix}-{len(files):04d}.csv"
             handle = path.open("w", newline="", encoding="utf-8")
-            writer = csv.writer(handle, lineterminator="\n")
+            writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
             writer.writerow(head)
             found = files[signature] = _CsvFile(path, handle, writer)
         return found
@@ -244,7 +244,7 @@ class CsvStage:
                 out.path.open(newline="", encoding="utf-8") as source,
                 kept.open("w", newline="", encoding="utf-8") as target,
             ):
-                writer = csv.writer(target, lineterminator="\n")
+                writer = csv.writer(target, lineterminator="\n", quoting=csv.QUOTE_ALL)
                 for row in csv.reader(source):
                     if row[0] in ids:
                         dropped += 1
@@ -252,7 +252,7 @@ class CsvStage:
                         writer.writerow(row)
             kept.replace(out.path)
             out.handle = out.path.open("a", newline="", encoding="utf-8")
-            out.writer = csv.writer(out.handle, lineterminator="\n")
+            out.writer = csv.writer(out.handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
             self.node_rows -= dropped
             self.labels.subtract({"Node": dropped, "Prediction": dropped})
 
