@@ -32,19 +32,23 @@ def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
         return _decoded(property_pairs(raw).items())
     # The pairs form in one pass: a 10k-node page decodes 80k of them.
     props: dict[str, Any] = {}
+    hidden, plain, suffix, epoch = _HIDDEN, _PLAIN, _JSON_SUFFIX, _UTC_EPOCH
     for item in raw:
         name = item[0]
-        if name in _HIDDEN:
+        if name in hidden:
             continue
         if len(item) == 4:
-            props[name] = _datetime(item[1], item[2], item[3])
+            if item[3] == 0:  # what the catalog writes: every time in UTC
+                props[name] = epoch + timedelta(0, item[1], item[2] // 1000)
+            else:
+                props[name] = _datetime(item[1], item[2], item[3])
             continue
         value = item[1]
         if type(value) is str:
-            if name.endswith(_JSON_SUFFIX):
-                props[name[: -len(_JSON_SUFFIX)]] = loads_json(value)
+            if name.endswith(suffix):
+                props[name[: -len(suffix)]] = loads_json(value)
                 continue
-        elif type(value) not in _PLAIN:
+        elif type(value) not in plain:
             value = native(value)
         props[name] = value
     return props

@@ -171,6 +171,8 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[int, _Plan] = {}
         self._runtime_types: dict[tuple[int, type], GraphQLObjectType] = {}
         self._infos: dict[int, GraphQLResolveInfo[Any]] = {}
+        # Per (object type, field): its plain fields when the whole subtree is plain, else None.
+        self._pure_fields: dict[tuple[int, int], Any] = {}
         manager = self.middleware_manager
         # A middleware (a schema extension's `resolve`) must see every field.
         self._fast = not (manager is not None and manager.middlewares)
@@ -264,14 +266,40 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path
     ) -> dict[str, Any]:
         """An object whose selected fields are all plain, answered in one pass."""
-        runtime = self._runtime_type(field, parent_type, value, path)
-        grouped, defer_usages, _ = self.collect_subfields(
-            runtime, cast(FieldDetailsList, field.details)
-        )
-        plan = self._plan(runtime, grouped)
-        if defer_usages or plan.rest:
-            raise _Refused  # a resolver in the subtree: graphql-core runs it, once
-        return {name: self._answer(sub, runtime, value, path) for name, sub in plan.plain}
+        named = field.named
+        if type(named) is GraphQLObjectType and named.is_type_of is None:
+            runtime = named  # nothing to resolve or check (an edge, a page's info)
+        else:
+            runtime = self._runtime_type(field, parent_type, value, path)
+        key = (id(runtime), id(field))
+        plain = self._pure_fields.get(key, _ABSENT)
+        if plain is _ABSENT:
+            grouped, defer_usages, _ = self.collect_subfields(
+                runtime, cast(FieldDetailsList, field.details)
+            )
+            plan = self._plan(runtime, grouped)
+            # A resolver in the subtree: graphql-core runs it, once.
+            plain = None if defer_usages or plan.rest else plan.plain
+            self._pure_fields[key] = plain
+        if plain is None:
+            raise _Refused
+        completed: dict[str, Any] = {}
+        for name, sub in cast(tuple[tuple[str, PlainField], ...], plain):
+            if sub.form == LEAF and not sub.is_list:  # most fields: inline
+                found = getattr(value, sub.attribute, _ABSENT)
+                if found is None:
+                    if sub.non_null:
+                        raise _Refused
+                    completed[name] = None
+                elif sub.text and type(found) is str:
+                    completed[name] = found
+                elif found is _ABSENT:
+                    raise _Refused
+                else:
+                    completed[name] = _leaf(cast(GraphQLLeafType, sub.named), sub.text, found)
+            else:
+                completed[name] = self._answer(sub, runtime, value, path)
+        return completed
 
     def _runtime_type(
         self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path
