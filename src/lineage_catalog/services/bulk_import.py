@@ -474,13 +474,15 @@ async def _open_and_verify(
     running = localneo4j.start(data_dir=report.into, port=localneo4j.free_port(),
                                heap=settings.local_neo4j_heap,
                                pagecache_mb=settings.local_neo4j_pagecache_mb)  # fmt: skip
+    phase("start", started)
     try:
+        started = time.perf_counter()
         driver = open_driver(settings.model_copy(update={"neo4j_uri": running.uri}))
         try:
             await migrate(driver, database=settings.neo4j_database)
             graph = Graph(driver, database=settings.neo4j_database)
             await apply_fixes(graph, staged)
-            phase("start and migrate", started)
+            phase("migrate", started)
             started = time.perf_counter()
             labels, types = await stored_counts(graph)
             if labels != staged.labels or types != staged.types:
