@@ -332,12 +332,13 @@ def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
                    "lineage import --into .local/fresh --no-base --reason 'fresh catalog' "
                    "features=features.parquet runs=runs.parquet edges=lineage.arrow",
                    )  # fmt: skip
+    kinds = ", ".join(k.value for k in _load_kinds() if k.value != "observations")
     imp.add_argument("files", nargs="+", metavar="KIND=FILE",
-                     help="a file and its kind (" + ", ".join(k.value for k in _load_kinds())
-                     + "; observations excepted), imported in the order given")  # fmt: skip
-    imp.add_argument("--into", required=True, type=Path,
+                     help=f"a file and its kind ({kinds}), in the order given")  # fmt: skip
+    imp.add_argument("--into", required=True, type=Path, metavar="DIR",
                      help="a new data folder (what LINEAGE_LOCAL_NEO4J_DIR names)")  # fmt: skip
-    imp.add_argument("--reason", required=True, help="why: recorded on the import's audit events")
+    imp.add_argument("--reason", required=True, metavar="TEXT",
+                     help="why: recorded on the import's audit events")  # fmt: skip
     imp.add_argument("--base", action=argparse.BooleanOptionalAction, default=True,
                      help="start from the catalog at LINEAGE_NEO4J_URI (default), or from "
                      "nothing")  # fmt: skip

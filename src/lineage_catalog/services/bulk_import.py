@@ -393,7 +393,10 @@ def _changes(report: ImportReport, reason: str) -> list[Change]:
     return [*changes, Change("catalog.import", "catalog", None, summary, reason)]
 
 
-def _check_new(into: Path) -> None:
+def _check_new(into: Path, files: list[ImportFile]) -> None:
+    for f in files:
+        if not f.path.is_file():
+            raise BadInputError(f"{f.path}: no such file", path=["files"])
     if into.exists() and any(into.iterdir()):
         raise BadInputError(f"{into} is not empty: an import builds a new database",
                             path=["into"])  # fmt: skip
@@ -421,7 +424,7 @@ async def import_files(
                 "serves",
                 path=["files"],
             )
-    _check_new(into)
+    _check_new(into, files)
     report = ImportReport(into=into, files=[])
 
     def phase(name: str, started: float) -> None:
