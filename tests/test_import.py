@@ -290,6 +290,14 @@ def test_a_bad_row_rejects_the_import_as_the_online_loader_rejects_it(
                    f"features={features}")  # fmt: skip
     assert refused.returncode == 2 and "is not empty" in refused.stderr
     assert (into / "keep.txt").read_text() == "mine"
+    # From nothing, the catalog's deployments and versions are not there to refer to.
+    alone = _cli(settings, "import", "--into", str(tmp_path / "alone"), "--no-base",
+                 "--reason", REASON, f"predictions={predictions}")  # fmt: skip
+    assert alone.returncode == 1 and "import rejected: 5 of 5 rows are bad" in alone.stdout
+    assert "row 1 (deployment): unknown reference: Deployment:prod/m" in alone.stderr
+    missing = _cli(settings, "import", "--into", str(tmp_path / "other"), "--reason", REASON,
+                   f"features={tmp_path / 'nope.parquet'}")  # fmt: skip
+    assert missing.returncode == 2 and "nope.parquet: no such file" in missing.stderr
     # Observations open incidents as recordObservation does: loaded online, never imported.
     refused = _cli(settings, "import", "--into", str(tmp_path / "other"), "--reason", REASON,
                    f"observations={features}")  # fmt: skip
