@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from neo4j.time import DateTime
 
 from lineage_catalog import localneo4j
+from lineage_catalog.domain.errors import GraphUnavailableError
 from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import Graph
 
@@ -86,8 +88,14 @@ async def read_base(driver: AsyncDriver, *, database: str) -> Base:
                                        dict(record["props"])))  # fmt: skip
         return base
 
-    async with driver.session(database=database) as session:
-        return await session.execute_read(work)
+    try:
+        async with driver.session(database=database) as session:
+            return await session.execute_read(work)
+    except (ServiceUnavailable, SessionExpired, OSError) as e:
+        raise GraphUnavailableError(
+            f"the catalog to start from cannot be reached ({e}): start it, or import from "
+            "nothing with --no-base"
+        ) from e
 
 
 def iso_time(value: datetime | DateTime) -> str:
