@@ -54,6 +54,31 @@ def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     return props
 
 
+def decode_flat(values: list[Any], times: list[Any]) -> dict[str, Any]:
+    """Properties from the flat form of `node/page_by_kind`: `values` as [name, value, ...]
+    (no datetimes; the hidden uid, kind and key left out), `times` as [name, epochSeconds,
+    nanosecond, offsetSeconds, ...]; decoded as `decode_props` decodes the pairs."""
+    props: dict[str, Any] = {}
+    plain, suffix = _PLAIN, _JSON_SUFFIX
+    for i in range(0, len(values), 2):
+        name, value = values[i], values[i + 1]
+        if type(value) is str:
+            if name.endswith(suffix):
+                props[name[: -len(suffix)]] = loads_json(value)
+                continue
+        elif type(value) not in plain:
+            value = native(value)
+        props[name] = value
+    epoch = _UTC_EPOCH
+    for i in range(0, len(times), 4):
+        seconds, nanosecond, offset = times[i + 1], times[i + 2], times[i + 3]
+        if offset == 0:
+            props[times[i]] = epoch + timedelta(0, seconds, nanosecond // 1000)
+        else:
+            props[times[i]] = _datetime(seconds, nanosecond, offset)
+    return props
+
+
 def _decoded(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for name, value in pairs:
@@ -212,9 +237,9 @@ async def page_by_kind(
         total: int | None = int(counted["total"])
     else:
         rows, total = await page, None
-    # Rows are [key, property pairs]: every node is of the kind asked for.
-    pages = cast(list[tuple[str, list[list[Any]]]], rows)
-    nodes = [NodeRecord(kind=kind, key=key, props=decode_props(pairs)) for key, pairs in pages]
+    # Rows are [key, values, times]: every node is of the kind asked for.
+    found = cast(list[tuple[str, list[Any], list[Any]]], rows)
+    nodes = [NodeRecord(kind=kind, key=k, props=decode_flat(v, t)) for k, v, t in found]
     return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=total)
 
 
