@@ -25,6 +25,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from neo4j import Driver
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -219,6 +220,7 @@ class Item:
     tags: list[str] | None
     strict_tags: list[str]
     when: datetime | None
+    blob: JSON | None = None
 
     @strawberry.field
     def computed(self) -> str:
@@ -247,6 +249,7 @@ BAD: list[dict[str, Any]] = [
     {"tags": ["t", None]},  # null item in a list of non-null items
     {"tags": "a generator"},  # made anew for each request (see _item): the standard path
     {"when": "yesterday"},  # not a datetime
+    {"blob": "an awaitable"},  # made anew (see _item): awaited by graphql-core, then JSON
 ]
 
 
@@ -261,16 +264,22 @@ class FailingQuery:
         return [Wrapper(item=i, items=[i, None]) for i in items]
 
 
+async def _later(value: Any) -> Any:
+    return value
+
+
 def _item(values: dict[str, Any]) -> Item:
     if values.get("tags") == "a generator":
         values = {**values, "tags": (tag for tag in ["g"])}
+    if values.get("blob") == "an awaitable":
+        values = {**values, "blob": _later({"a": [1]})}
     return Item(**{**GOOD, **values})
 
 
 FAILING = """
   query { wrappers {
     __typename
-    item { __typename name maybe count colour shown refused tags strictTags when computed
+    item { __typename name maybe count colour shown refused tags strictTags when blob computed
            n: name again: name ...F }
     items { name count colour tags strictTags ... on Item { shown when } }
   } }

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, cast
 
 from graphql import (
@@ -44,6 +45,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
+from graphql.pyutils import is_awaitable as default_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import get_strawberry_type_cast
 
@@ -53,6 +55,8 @@ _COLLECTION_DIRECTIVES = frozenset({"skip", "include"})
 _TEXT = (GraphQLString, GraphQLID)  # a str is its own serialization for these two
 _DEFINITION = "strawberry-definition"
 _ABSENT = object()
+# What stored properties hold: none of them can be awaitable.
+_STORED_TYPES = frozenset({str, int, float, bool, list, dict, datetime, date})
 
 LEAF, TYPENAME, OBJECT = 0, 1, 2
 
@@ -146,6 +150,8 @@ def _default_typing(kind: Any) -> bool:
 def _leaf(leaf: GraphQLLeafType, text: bool, value: Any) -> Any:
     if text and type(value) is str:
         return value
+    if type(value) not in _STORED_TYPES and default_is_awaitable(value):
+        raise _Refused  # graphql-core awaits it first; a scalar such as JSON would not
     try:
         coerced = leaf.coerce_output_value(value)
     except Exception as e:
