@@ -264,15 +264,22 @@ class FailingQuery:
         return [Wrapper(item=i, items=[i, None]) for i in items]
 
 
-async def _later(value: Any) -> Any:
-    return value
+class _Later:
+    """An awaitable value (not a coroutine: unselected, it is dropped without a warning)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Iterator[None]:
+        return self.value  # type: ignore[no-any-return]
+        yield
 
 
 def _item(values: dict[str, Any]) -> Item:
     if values.get("tags") == "a generator":
         values = {**values, "tags": (tag for tag in ["g"])}
     if values.get("blob") == "an awaitable":
-        values = {**values, "blob": _later({"a": [1]})}
+        values = {**values, "blob": _Later({"a": [1]})}
     return Item(**{**GOOD, **values})
 
 
