@@ -14,20 +14,14 @@ is the function for a harness: it returns the figures without printing.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
 import shutil
-import signal
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench_ingest import ACTOR, setup, write_parquet
+from bench_ingest import ACTOR, run_cli, setup, write_parquet
 
-from lineage_catalog import localneo4j
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services.bulk_import import ImportFile, import_files
 from lineage_catalog.services.bulk_load import load
@@ -112,20 +106,4 @@ async def _main(rows: int, batch_size: int, settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    # A killed benchmark still stops the Neo4j it started (finally blocks run on SystemExit).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch-size", type=int, default=10_000)
-    args = parser.parse_args()
-    given = os.environ.get("LINEAGE_NEO4J_URI")
-    if given:
-        asyncio.run(_main(args.rows, args.batch_size, Settings(neo4j_uri=given)))
-    else:
-        with tempfile.TemporaryDirectory() as data:
-            running = localneo4j.start(data_dir=Path(data), port=localneo4j.free_port(),
-                                       heap="4g", pagecache_mb=2048)  # fmt: skip
-            try:
-                asyncio.run(_main(args.rows, args.batch_size, Settings(neo4j_uri=running.uri)))
-            finally:
-                localneo4j.stop(running)
+    run_cli(_main, __doc__)

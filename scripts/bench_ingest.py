@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,25 +136,30 @@ async def main(rows: int, batch_size: int, settings: Settings) -> None:
         await driver.close()
 
 
-def _stop_on_sigterm() -> None:
-    # A killed benchmark still stops the Neo4j it started (finally blocks run on SystemExit).
+Main = Callable[[int, int, Settings], Awaitable[None]]
+
+
+def run_cli(main: Main, description: str | None) -> None:
+    """`--rows` and `--batch-size` from the command line, then main against LINEAGE_NEO4J_URI
+    or, without it, a local Neo4j of its own in a temporary folder, stopped afterwards
+    (also when the benchmark is killed: finally blocks run on SystemExit)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-
-if __name__ == "__main__":
-    _stop_on_sigterm()
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     args = parser.parse_args()
     given = os.environ.get("LINEAGE_NEO4J_URI")
     if given:
         asyncio.run(main(args.rows, args.batch_size, Settings(neo4j_uri=given)))
-    else:
-        with tempfile.TemporaryDirectory() as data:
-            running = localneo4j.start(data_dir=Path(data), port=localneo4j.free_port(),
-                                       heap="4g", pagecache_mb=2048)  # fmt: skip
-            try:
-                asyncio.run(main(args.rows, args.batch_size, Settings(neo4j_uri=running.uri)))
-            finally:
-                localneo4j.stop(running)
+        return
+    with tempfile.TemporaryDirectory() as data:
+        running = localneo4j.start(data_dir=Path(data), port=localneo4j.free_port(),
+                                   heap="4g", pagecache_mb=2048)  # fmt: skip
+        try:
+            asyncio.run(main(args.rows, args.batch_size, Settings(neo4j_uri=running.uri)))
+        finally:
+            localneo4j.stop(running)
+
+
+if __name__ == "__main__":
+    run_cli(main, __doc__)

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from neo4j import Driver
 
 from lineage_catalog.demo import load_demo
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import open_driver
+from lineage_catalog.store.migrations import load_migrations
 from tests.conftest import TEST_ACTOR
 from tests.governance_helpers import post_as
 from tests.graphql_client import gql
@@ -87,3 +89,13 @@ def load_demo_catalog(settings: Settings) -> None:
             await async_driver.close()
 
     asyncio.run(run())
+
+
+def apply_migration_twice(driver: Driver, name: str) -> None:
+    """Run the migration named `name` again, twice, on what the test arranged: migrations
+    must be idempotent. Statements run auto-commit, as `CALL ... IN TRANSACTIONS` needs."""
+    (migration,) = [m for m in load_migrations() if m.name == name]
+    for _ in range(2):
+        for statement in migration.statements:
+            with driver.session() as session:
+                session.run(statement).consume()

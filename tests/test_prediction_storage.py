@@ -24,7 +24,7 @@ from lineage_catalog.settings import Settings
 from lineage_catalog.store import bulk
 from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import Graph, open_driver
-from lineage_catalog.store.migrations import load_migrations
+from tests.factories import apply_migration_twice
 from tests.graphql_client import gql
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -121,11 +121,7 @@ def test_v0008_folds_stored_made_by_relationships_into_properties(clean_graph: D
         "       (p)-[:MADE_BY]->(d), (p)-[:MADE_BY]->(mv)",
         t=T0,
     )
-    (migration,) = [m for m in load_migrations() if m.name == "prediction_links"]
-    for _ in range(2):  # idempotent
-        for statement in migration.statements:
-            with clean_graph.session() as session:  # IN TRANSACTIONS needs auto-commit
-                session.run(statement).consume()
+    apply_migration_twice(clean_graph, "prediction_links")
     stored = _stored(clean_graph, "old")
     assert stored["rels"] == 0
     assert (stored["props"]["deployment"], stored["props"]["model_version"]) == (

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from lineage_catalog.domain.rules import without_userinfo
-from lineage_catalog.store.migrations import load_migrations
+from tests.factories import apply_migration_twice
 from tests.graphql_client import gql
 
 SECRET = "postgres://loader:s3cret-pw@db.acme.example:5432/sales"
@@ -79,10 +79,7 @@ def test_v0006_strips_what_was_stored_before(clean_graph: Driver) -> None:
         "       (:Node {uid: 'Dataset:fine', location: 's3://b/k@v1'})",
         secret=SECRET,
     )
-    (migration,) = [m for m in load_migrations() if m.name == "uri_credentials"]
-    for _ in range(2):  # idempotent
-        for statement in migration.statements:
-            clean_graph.execute_query(statement)
+    apply_migration_twice(clean_graph, "uri_credentials")
     records, _, _ = clean_graph.execute_query(
         "MATCH (n:Node) WHERE n.uid IN ['Dataset:old', 'Dataset:fine'] "
         "RETURN n.uid AS uid, n.location AS l, n.url AS u"

@@ -37,12 +37,14 @@ from lineage_catalog.services.bulk_load import (
     LoadReport,
     Refusal,
     Reject,
-    _governance_rejects,
-    _mark_imported,
-    _overlapping_champions,
-    _parse,
-    _reject,
+    governance_rejects,
+    judge_serving,
+    mark_imported,
+    parse_batch,
     prediction_groups,
+    reference_refusals,
+    reject,
+    serving_rows,
     write_rejects,
 )
 from lineage_catalog.settings import Settings
@@ -62,7 +64,6 @@ from lineage_catalog.store.migrations import migrate
 from lineage_catalog.store.nodes import native
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SERVING_FIELDS = ("valid_to", "role", "traffic_share")
 
 
 class ImportVerificationError(RuntimeError):
@@ -199,13 +200,7 @@ class _Assembly:
         """bulk_load._write against this graph: the refused rows and those stored already."""
         wanted = {ref for row in parsed.values() for ref in row.refs}
         missing = {ref for ref in wanted if not self.known(ref)}
-        refused = {}
-        if missing:
-            for n, row in parsed.items():
-                lacking = sorted(missing.intersection(row.refs))
-                if lacking:
-                    reason = "unknown reference: " + ", ".join(lacking)
-                    refused[n] = Refusal(reason, row.refs[lacking[0]])
+        refused = reference_refusals(parsed, missing)
         conflicts, stored = self._serving_conflicts(
             {n: r for n, r in parsed.items() if n not in refused}
         )
@@ -226,50 +221,19 @@ class _Assembly:
     def _serving_conflicts(
         self, parsed: dict[int, ParsedRow]
     ) -> tuple[dict[int, Refusal], set[int]]:
-        """bulk_load._serving_conflicts (bulk/serving_conflicts.cypher) against this graph."""
-        rows = [
-            {"n": n, "source": e.source, "target": e.target, "valid_from": e.props["valid_from"],
-             "valid_to": e.props["valid_to"], "role": e.props["role"], "edge": e.props}
-            for n, row in parsed.items() for e in row.edges if e.rel is Rel.SERVED
-        ]  # fmt: skip
-        if not rows:
-            return {}, set()
-        overlapping = _overlapping_champions(rows)
-        refused: dict[int, Refusal] = {}
-        stored: set[int] = set()
+        """bulk_load.judge_serving with what bulk/serving_conflicts.cypher would find in
+        this graph: the interval stored with the same start, and an overlapping champion."""
+        rows = serving_rows(parsed)
+        found = []
         for row in rows:
-            n = row["n"]
             same = self.serving.get((row["source"], row["target"], row["valid_from"]))
-            where = f"{row['target']} at {row['source']} from {row['valid_from'].isoformat()}"
-            differs = same is not None and any(
-                same.get(k) != row["edge"].get(k) for k in _SERVING_FIELDS
-            )
             overlap = None if row["role"] != "champion" else next((
                 version for (version, start), end in self.champions.get(row["source"], {}).items()
                 if start < row["valid_to"] and (end is None or end > row["valid_from"])
                 and not (version == row["target"] and start == row["valid_from"])
             ), None)  # fmt: skip
-            if same is not None and not differs:
-                stored.add(n)
-            elif differs:
-                refused[n] = Refusal(
-                    f"valid_from: would rewrite the stored serving interval of {where}: serving "
-                    "that is recorded changes only through the lifecycle",
-                    "valid_from",
-                )
-            elif n in overlapping:
-                refused[n] = Refusal(
-                    f"valid_from: the champion interval of {where} overlaps "
-                    f"{overlapping[n]}'s as champion in the same file",
-                    "valid_from",
-                )
-            elif overlap is not None:
-                refused[n] = Refusal(
-                    f"valid_from: the champion interval of {where} overlaps {overlap}'s as "
-                    "champion",
-                    "valid_from",
-                )
-        return refused, stored
+            found.append((row["n"], same, overlap))
+        return judge_serving(rows, found)
 
     def _predictions(self, groups: list[dict[str, Any]]) -> None:
         """bulk/load_predictions.cypher: MERGE by uid, the four values SET."""
@@ -357,16 +321,16 @@ async def _validate_file(
     report = FileReport(file)
     for batch in read_batches(file.path, batch_size=batch_size):
         first = report.rows + 1
-        parsed, rejects = _parse(file.kind, batch, first)
-        refused_now = _governance_rejects(parsed, roles=frozenset(Role), reason=reason,
+        parsed, rejects = parse_batch(file.kind, batch, first)
+        refused_now = governance_rejects(parsed, roles=frozenset(Role), reason=reason,
                                           now=assembly.now)  # fmt: skip
         for number, why in sorted(refused_now.items()):
             del parsed[number]
-            rejects.append(_reject(number, why, batch.slice(number - first, 1).to_pylist()[0]))
-        _mark_imported(parsed, actor=actor, reason=reason)
+            rejects.append(reject(number, why, batch.slice(number - first, 1).to_pylist()[0]))
+        mark_imported(parsed, actor=actor, reason=reason)
         refused, stored = await assembly.write(parsed)
         for number, why in sorted(refused.items()):
-            rejects.append(_reject(number, why, batch.slice(number - first, 1).to_pylist()[0]))
+            rejects.append(reject(number, why, batch.slice(number - first, 1).to_pylist()[0]))
         for n in sorted(n for n in parsed if n not in refused and n not in stored):
             row = parsed[n]
             report.digest.update(repr((row.prediction, row.nodes, row.edges,

@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -93,7 +93,7 @@ class LoadProgress:
 Progress = Callable[[LoadProgress], None]
 
 
-def _parse(
+def parse_batch(
     kind: LoadKind, batch: pa.RecordBatch, first_row: int
 ) -> tuple[dict[int, ParsedRow], list[Reject]]:
     if kind is LoadKind.PREDICTIONS:
@@ -162,12 +162,7 @@ async def _write(
     # Rows of a batch share few references (a handful of deployments): check each once.
     wanted = {ref for row in parsed.values() for ref in row.refs}
     missing = set(await nodes.missing_uids(tx, uids=wanted)) if wanted else set()
-    refused = {}
-    for n, row in parsed.items():
-        lacking = sorted(missing.intersection(row.refs))
-        if lacking:
-            reason = "unknown reference: " + ", ".join(lacking)
-            refused[n] = Refusal(reason, row.refs[lacking[0]])
+    refused = reference_refusals(parsed, missing)
     conflicts, stored = await _serving_conflicts(
         tx, {n: r for n, r in parsed.items() if n not in refused}
     )
@@ -204,52 +199,78 @@ async def _write_observations(
 _SERVING_FIELDS = ("valid_to", "role", "traffic_share")
 
 
-async def _serving_conflicts(
-    tx: WriteTx, parsed: dict[int, ParsedRow]
-) -> tuple[dict[int, Refusal], set[int]]:
-    """Imported serving rows that would rewrite a stored interval or overlap another
-    champion at the deployment, and the rows stored already as given (one statement for
-    the batch)."""
-    rows = [
+def reference_refusals(parsed: dict[int, ParsedRow], missing: set[str]) -> dict[int, Refusal]:
+    """The rows that name a uid in `missing` (no such node), each refused at the column of
+    the first one."""
+    refused = {}
+    for n, row in parsed.items():
+        lacking = sorted(missing.intersection(row.refs))
+        if lacking:
+            reason = "unknown reference: " + ", ".join(lacking)
+            refused[n] = Refusal(reason, row.refs[lacking[0]])
+    return refused
+
+
+def serving_rows(parsed: dict[int, ParsedRow]) -> list[dict[str, Any]]:
+    """The imported serving intervals of a batch, one per SERVED edge, with its row number."""
+    return [
         {"n": n, "source": e.source, "target": e.target, "valid_from": e.props["valid_from"],
          "valid_to": e.props["valid_to"], "role": e.props["role"], "edge": e.props}
         for n, row in parsed.items() for e in row.edges if e.rel is Rel.SERVED
     ]  # fmt: skip
-    if not rows:
-        return {}, set()
+
+
+def judge_serving(
+    rows: list[dict[str, Any]], found: Iterable[tuple[int, Mapping[str, Any] | None, str | None]]
+) -> tuple[dict[int, Refusal], set[int]]:
+    """The rule for imported serving: given, per row number, the interval stored with the same
+    start (None when none) and another champion's version that overlaps it (None when
+    none), the rows refused with the reason and the rows stored already as given. An import
+    may add history or repeat it, never rewrite it or overlap a champion."""
     by_n = {r["n"]: r for r in rows}
     overlapping = _overlapping_champions(rows)
     refused: dict[int, Refusal] = {}
     stored: set[int] = set()
-    for found in await tx.run("bulk/serving_conflicts", rows=[
-        {k: v for k, v in r.items() if k != "edge"} for r in rows
-    ]):  # fmt: skip
-        row, same = by_n[found["n"]], found["same"]
+    for n, same, overlap in found:
+        row = by_n[n]
         where = f"{row['target']} at {row['source']} from {row['valid_from'].isoformat()}"
         differs = same is not None and any(
             nodes.native(same.get(k)) != row["edge"].get(k) for k in _SERVING_FIELDS
         )
         if same is not None and not differs:
-            stored.add(found["n"])
+            stored.add(n)
         elif differs:
-            refused[found["n"]] = Refusal(
+            refused[n] = Refusal(
                 f"valid_from: would rewrite the stored serving interval of {where}: serving "
                 "that is recorded changes only through the lifecycle",
                 "valid_from",
             )
-        elif found["n"] in overlapping:
-            refused[found["n"]] = Refusal(
+        elif n in overlapping:
+            refused[n] = Refusal(
                 f"valid_from: the champion interval of {where} overlaps "
-                f"{overlapping[found['n']]}'s as champion in the same file",
+                f"{overlapping[n]}'s as champion in the same file",
                 "valid_from",
             )
-        elif found["overlap"] is not None:
-            refused[found["n"]] = Refusal(
-                f"valid_from: the champion interval of {where} overlaps "
-                f"{found['overlap']}'s as champion",
+        elif overlap is not None:
+            refused[n] = Refusal(
+                f"valid_from: the champion interval of {where} overlaps {overlap}'s as champion",
                 "valid_from",
             )
     return refused, stored
+
+
+async def _serving_conflicts(
+    tx: WriteTx, parsed: dict[int, ParsedRow]
+) -> tuple[dict[int, Refusal], set[int]]:
+    """judge_serving with what bulk/serving_conflicts.cypher finds stored (one statement for
+    the batch, which also write-locks each deployment)."""
+    rows = serving_rows(parsed)
+    if not rows:
+        return {}, set()
+    found = await tx.run("bulk/serving_conflicts", rows=[
+        {k: v for k, v in r.items() if k != "edge"} for r in rows
+    ])  # fmt: skip
+    return judge_serving(rows, ((f["n"], f["same"], f["overlap"]) for f in found))
 
 
 def _overlapping_champions(rows: list[dict[str, Any]]) -> dict[int, str]:
@@ -270,7 +291,7 @@ def _overlapping_champions(rows: list[dict[str, Any]]) -> dict[int, str]:
     return found
 
 
-def _governance_rejects(
+def governance_rejects(
     parsed: dict[int, ParsedRow], *, roles: frozenset[Role], reason: str | None, now: datetime
 ) -> dict[int, Refusal]:
     """Rows that need a role or a reason the load lacks, and serving rows that are not
@@ -306,7 +327,7 @@ _GOVERNED_ROWS = {
 }
 
 
-def _mark_imported(parsed: dict[int, ParsedRow], *, actor: Actor, reason: str | None) -> None:
+def mark_imported(parsed: dict[int, ParsedRow], *, actor: Actor, reason: str | None) -> None:
     # Imported serving says so on every interval, so reports can tell it from the lifecycle's.
     for row in parsed.values():
         for edge in row.edges:
@@ -357,13 +378,13 @@ async def load(
     started = time.perf_counter()
     for batch in read_batches(source, batch_size=batch_size):
         first = report.rows + 1
-        parsed, rejects = _parse(kind, batch, first)
-        refused_now = _governance_rejects(parsed, roles=roles, reason=reason, now=nodes.now())
+        parsed, rejects = parse_batch(kind, batch, first)
+        refused_now = governance_rejects(parsed, roles=roles, reason=reason, now=nodes.now())
         for number, why in refused_now.items():
             del parsed[number]
             row = batch.slice(number - first, 1).to_pylist()[0]
-            rejects.append(_reject(number, why, row))
-        _mark_imported(parsed, actor=actor, reason=reason)
+            rejects.append(reject(number, why, row))
+        mark_imported(parsed, actor=actor, reason=reason)
 
         async def work(
             tx: WriteTx, parsed: dict[int, ParsedRow] = parsed, merge: bool = False
@@ -389,7 +410,7 @@ async def load(
             refused = await graph.write(functools.partial(work, merge=True))
         for number, why in sorted(refused.items()):
             row = batch.slice(number - first, 1).to_pylist()[0]
-            rejects.append(_reject(number, why, row))
+            rejects.append(reject(number, why, row))
         report.rows += batch.num_rows
         report.loaded += batch.num_rows - len(rejects)
         report.rejects += rejects
@@ -401,7 +422,7 @@ async def load(
     return report
 
 
-def _reject(number: int, refusal: Refusal, values: dict[str, Any]) -> Reject:
+def reject(number: int, refusal: Refusal, values: dict[str, Any]) -> Reject:
     return Reject(number, refusal.reason, values, refusal.field, refusal.code)
 
 

@@ -30,28 +30,14 @@ def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     a map, or the pairs that the hot read queries return instead (see `property_pairs`)."""
     if isinstance(raw, Mapping):
         return _decoded(property_pairs(raw).items())
-    # The pairs form in one pass: a 10k-node page decodes 80k of them.
-    props: dict[str, Any] = {}
-    hidden, plain, suffix, epoch = _HIDDEN, _PLAIN, _JSON_SUFFIX, _UTC_EPOCH
+    # The pairs form, split into the flat form that decode_flat decodes in one pass.
+    values: list[Any] = []
+    times: list[Any] = []
+    hidden = _HIDDEN
     for item in raw:
-        name = item[0]
-        if name in hidden:
-            continue
-        if len(item) == 4:
-            if item[3] == 0:  # what the catalog writes: every time in UTC
-                props[name] = epoch + timedelta(0, item[1], item[2] // 1000)
-            else:
-                props[name] = _datetime(item[1], item[2], item[3])
-            continue
-        value = item[1]
-        if type(value) is str:
-            if name.endswith(suffix):
-                props[name[: -len(suffix)]] = loads_json(value)
-                continue
-        elif type(value) not in plain:
-            value = native(value)
-        props[name] = value
-    return props
+        if item[0] not in hidden:
+            (times if len(item) == 4 else values).extend(item)
+    return decode_flat(values, times)
 
 
 def decode_flat(values: list[Any], times: list[Any]) -> dict[str, Any]:
