@@ -6,7 +6,7 @@ import asyncio
 import re
 import unicodedata
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -52,6 +52,10 @@ from lineage_catalog.api.graphql.types import (
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
 from lineage_catalog.store import nodes, questions
+
+if TYPE_CHECKING:
+    from lineage_catalog.api.graphql.monitoring import Incident
+_Incident = Annotated["Incident", strawberry.lazy("lineage_catalog.api.graphql.monitoring")]
 
 GqlKind = described_enum(
     Kind,
@@ -211,6 +215,17 @@ class PredictionTrace:
             for o in found
         }
         return list(unique.values())
+
+    @strawberry.field(
+        description="The incidents open at the prediction's time (opened at or before it, "
+        "not closed by then) about its deployment, its model version or anything upstream "
+        "(an incident about a dataset counts for each of its versions), newest opened "
+        "first; for a trace from a model version, those open now. One statement."
+    )
+    async def incidents(self, info: Info[Context, None]) -> list[_Incident]:
+        from lineage_catalog.api.graphql.monitoring_reads import trace_incidents
+
+        return await trace_incidents(info, self)
 
 
 @strawberry.type(description="Q6: what it takes to rebuild a model version.")

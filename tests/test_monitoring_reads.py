@@ -1,0 +1,217 @@
+"""Monitoring questions against the real Neo4j: the incidents open on a prediction trace at
+the prediction's time, an incident's impact on predictions, what a data-quality incident
+flags downstream (with paths), productionView's incidents and monitor values; each answer
+checked against an independent computation in this file over a random serving and
+incident history, each request's statements bounded."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from lineage_catalog.demo import GeneratedCatalog
+from lineage_catalog.domain.model import Kind, Rel, uid
+from lineage_catalog.settings import Settings
+from lineage_catalog.store.bulk import EdgeRow, NodeRow
+from tests.governance_helpers import bulk_load
+from tests.graphql_client import gql, post
+from tests.test_questions import TRACE, load
+from tests.test_round_trips import layered_lineage
+
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+HOURS = 240
+REGISTER = "mutation($input: MonitorInput!) { registerMonitor(input: $input) { key } }"
+OPEN = "mutation($input: OpenIncidentInput!) { openIncident(input: $input) { key } }"
+TRACE_INCIDENTS = """query($key: String!) { predictionTrace(key: $key) {
+  prediction { time } incidents { key monitor openedAt closedAt about { id } } } }"""
+
+# The lineage of the random history: who used what (run -> inputs) and generated what.
+RUNS: dict[str, tuple[list[str], list[str]]] = {
+    "train-mu": (["DatasetVersion:d1@1"], ["ModelVersion:mu@1"]),
+    "train-m1": (["DatasetVersion:d0@1", "Feature:f.x", "ModelVersion:mu@1"],
+                 ["ModelVersion:m@1"]),
+    "train-m2": (["DatasetVersion:d1@1"], ["ModelVersion:m@2"]),
+    "prep-z": (["DatasetVersion:d0@1"], ["DatasetVersion:z@1"]),
+    "train-n": (["DatasetVersion:z@1"], ["ModelVersion:n@1"]),
+}  # fmt: skip
+DEPLOYMENTS = ["prod/a", "prod/b", "prod/z"]
+SERVING = {"prod/a": ["m@1", "m@2"], "prod/b": ["m@1", "m@2"], "prod/z": ["n@1"]}
+# Every node a monitor may watch, monitored ones and unrelated ones alike.
+TARGETS = ["Deployment:prod/a", "Deployment:prod/b", "Deployment:prod/z", "ModelVersion:m@1",
+           "ModelVersion:m@2", "ModelVersion:mu@1", "ModelVersion:n@1", "DatasetVersion:d0@1",
+           "DatasetVersion:d1@1", "DatasetVersion:z@1", "Dataset:d0", "Dataset:d1",
+           "Feature:f.x"]  # fmt: skip
+
+
+@dataclass
+class History:
+    """What the test sent, and the incidents it implies by construction: per monitor a
+    breach opens one when none is open, the first healthy value after it closes it
+    (resolveAfter 1); the hand-opened ones stay open."""
+
+    intervals: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)
+    predictions: list[tuple[str, str, str, datetime]] = field(default_factory=list)
+    boundaries: list[datetime] = field(default_factory=list)
+
+
+def _catalog(predictions: list[tuple[str, str, str, datetime]]) -> GeneratedCatalog:
+    nodes = [NodeRow(Kind.MODEL, m, {"name": m}) for m in ("m", "mu", "n")]
+    nodes += [NodeRow(Kind.MODEL_VERSION, f"{m}@{v}", {"model": m, "version": v})
+              for m, v in (("m", "1"), ("m", "2"), ("mu", "1"), ("n", "1"))]  # fmt: skip
+    nodes += [NodeRow(Kind.DATASET, d, {"name": d}) for d in ("d0", "d1", "z")]
+    nodes += [NodeRow(Kind.DATASET_VERSION, f"{d}@1", {"dataset": d}) for d in ("d0", "d1", "z")]
+    nodes.append(NodeRow(Kind.FEATURE, "f.x", {"name": "x"}))
+    nodes += [NodeRow(Kind.DEPLOYMENT, d, {"name": d[5:], "environment": "prod"})
+              for d in DEPLOYMENTS]  # fmt: skip
+    nodes += [NodeRow(Kind.RUN, r, {"run_kind": "training"}) for r in RUNS]
+    nodes += [NodeRow(Kind.PREDICTION, key, {"time": at, "deployment": d, "model_version": mv})
+              for key, d, mv, at in predictions]  # fmt: skip
+    edges = [EdgeRow(Rel.VERSION_OF, uid(Kind.DATASET_VERSION, f"{d}@1"), uid(Kind.DATASET, d))
+             for d in ("d0", "d1", "z")]  # fmt: skip
+    edges += [EdgeRow(Rel.VERSION_OF, uid(Kind.MODEL_VERSION, mv), uid(Kind.MODEL, mv[:-2]))
+              for mv in ("m@1", "m@2", "mu@1", "n@1")]  # fmt: skip
+    for run, (used, generated) in RUNS.items():
+        edges += [EdgeRow(Rel.USED, uid(Kind.RUN, run), u) for u in used]
+        edges += [EdgeRow(Rel.GENERATED, uid(Kind.RUN, run), g) for g in generated]
+    for d, versions in SERVING.items():
+        edges += [EdgeRow(Rel.SERVED, uid(Kind.DEPLOYMENT, d), uid(Kind.MODEL_VERSION, mv),
+                          {"role": "champion", "valid_from": T0 - timedelta(days=30),
+                           "imported": True}) for mv in versions]  # fmt: skip
+    return GeneratedCatalog(nodes=nodes, edges=edges)
+
+
+def _hour(h: int) -> datetime:
+    return T0 + timedelta(hours=h)
+
+
+def _history(client: TestClient, settings: Settings, seed: int) -> History:
+    """A random incident history on TARGETS (sent through GraphQL and the bulk loader) and
+    random predictions, some made exactly when an incident opened or closed."""
+    rng = random.Random(seed)
+    history = History()
+    rows = []
+    for n, target in enumerate(TARGETS * 2):
+        monitor = f"mon-{n}"
+        times = sorted(rng.sample(range(HOURS), rng.randint(2, 12)))
+        opened: datetime | None = None
+        for h in times:
+            breach = rng.random() < 0.5
+            rows.append({"monitor": monitor, "value": 1.0 if breach else 0.0,
+                         "observed_at": _hour(h)})  # fmt: skip
+            if breach and opened is None:
+                opened = _hour(h)
+            elif not breach and opened is not None:
+                history.intervals.append((monitor, target, opened, _hour(h)))
+                opened = None
+        if opened is not None:
+            history.intervals.append((monitor, target, opened, None))
+    for n in range(3):  # by hand, about two nodes each, never closed
+        at = _hour(rng.randrange(HOURS))
+        about = rng.sample(TARGETS, 2)
+        history.intervals += [(f"hand-{n}", t, at, None) for t in about]
+    for _, _, opened, closed in history.intervals:
+        history.boundaries += [opened] + ([closed] if closed else [])
+    times = [*rng.sample(history.boundaries, min(25, len(history.boundaries))),
+             *(_hour(rng.randrange(HOURS)) + timedelta(minutes=rng.randrange(60))
+               for _ in range(25))]  # fmt: skip
+    for i, at in enumerate(times):
+        deployment = rng.choice(DEPLOYMENTS)
+        history.predictions.append((f"p{i}", deployment, rng.choice(SERVING[deployment]), at))
+    load(settings, _catalog(history.predictions))
+    for n, target in enumerate(TARGETS * 2):
+        gql(client, REGISTER, input={"key": f"mon-{n}", "target": target, "type": "DATA_QUALITY",
+                                     "metric": "null_rate", "threshold": 0.5,
+                                     "resolveAfter": 1})  # fmt: skip
+    status, body = bulk_load(client, "observations", rows)
+    assert status == 200 and body["rejected"] == 0, body
+    hand = [(m, t, at) for m, t, at, _ in history.intervals if m.startswith("hand-")]
+    for n in range(3):
+        mine = [(t, at) for m, t, at in hand if m == f"hand-{n}"]
+        gql(client, OPEN, input={"key": f"hand-{n}", "targets": [t for t, _ in mine],
+                                 "title": "by hand", "reason": "seen by a person",
+                                 "openedAt": mine[0][1].isoformat()})  # fmt: skip
+    return history
+
+
+def _upstream(model_version: str) -> set[str]:
+    """Everything upstream of a model version by the RUNS table: breadth-first over
+    generated -> run -> used, plus each dataset version's dataset."""
+    generated_by = {g: run for run, (_, gs) in RUNS.items() for g in gs}
+    seen: set[str] = set()
+    queue = deque([model_version])
+    while queue:
+        here = queue.popleft()
+        run = generated_by.get(here)
+        for used in RUNS[run][0] if run else []:
+            if used not in seen:
+                seen.add(used)
+                queue.append(used)
+    datasets = {"Dataset:" + u.split(":")[1].split("@")[0] for u in seen
+                if u.startswith("DatasetVersion:")}  # fmt: skip
+    return seen | datasets
+
+
+def _open_at(
+    intervals: list[tuple[str, str, datetime, datetime | None]], nodes: set[str], at: datetime
+) -> set[tuple[str, datetime]]:
+    return {(m, opened) for m, t, opened, closed in intervals
+            if t in nodes and opened <= at and (closed is None or at < closed)}  # fmt: skip
+
+
+def _answered(incident: dict[str, Any]) -> tuple[str, datetime]:
+    name = incident["monitor"] or incident["key"]
+    return name, datetime.fromisoformat(incident["openedAt"])
+
+
+def test_a_trace_lists_the_incidents_open_at_the_predictions_time(
+    client: TestClient, settings: Settings
+) -> None:
+    history = _history(client, settings, seed=1313)
+    on_boundary, answers = 0, []
+    for key, deployment, model_version, at in history.predictions:
+        mv = uid(Kind.MODEL_VERSION, model_version)
+        nodes = {uid(Kind.DEPLOYMENT, deployment), mv, *_upstream(mv)}
+        expected = _open_at(history.intervals, nodes, at)
+        trace = gql(client, TRACE_INCIDENTS, key=key)["predictionTrace"]
+        found = trace["incidents"]
+        assert {_answered(i) for i in found} == expected, (key, at)
+        assert len(found) == len({i["key"] for i in found})
+        opened = [i["openedAt"] for i in found]
+        assert opened == sorted(opened, reverse=True)
+        on_boundary += at in history.boundaries
+        answers.append(len(expected))
+    # The history has predictions made exactly when an incident opened and when one closed.
+    opened_at = {o for _, _, o, _ in history.intervals}
+    closed_at = {c for _, _, _, c in history.intervals if c}
+    times = {at for *_, at in history.predictions}
+    assert times & opened_at and times & closed_at and on_boundary >= 10
+    assert sum(n > 1 for n in answers) >= 10 and 0 in answers, answers
+
+
+def test_the_trace_incidents_cost_one_statement_whatever_the_trace(
+    client: TestClient, clean_graph: Driver, settings: Settings
+) -> None:
+    with_incidents = TRACE.replace(
+        "upstreamModelVersions { id }",
+        "upstreamModelVersions { id } incidents { key about { id } }",
+    )
+    counts = []
+    for width in (3, 30):
+        load(settings, layered_lineage(width=width))
+        gql(client, OPEN, input={"key": f"w{width}", "title": "late", "reason": "late",
+                                 "targets": [f"DatasetVersion:d3-{width - 1}@1"],
+                                 "openedAt": "2025-12-01T00:00:00Z"})  # fmt: skip
+        without = post(client, TRACE, key="p")
+        body = post(client, with_incidents, key="p")
+        assert "errors" not in body, body
+        keys = {i["key"] for i in body["data"]["predictionTrace"]["incidents"]}
+        assert f"w{width}" in keys
+        counts.append((without["extensions"]["neo4jStatements"],
+                       body["extensions"]["neo4jStatements"]))  # fmt: skip
+    assert counts[0] == counts[1] and counts[0][1] == counts[0][0] + 1, counts
