@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from lineage_catalog.api.auth import RefusedError, caller, refused_response
+from lineage_catalog.api.bookmarks import HEADER as BOOKMARKS_HEADER
+from lineage_catalog.api.bookmarks import BookmarkMiddleware
 from lineage_catalog.api.gc_tuning import tune_gc
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.router import CatalogRouter
@@ -103,14 +105,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/api/v1/load": ingest.MAX_BODY_BYTES,
     }
     app.add_middleware(BodyLimitMiddleware, limits=body_limits)
+    app.add_middleware(BookmarkMiddleware)
     if settings.cors_origins:
         # Closed unless origins are configured: then only those, with the token header.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", BOOKMARKS_HEADER],
+            expose_headers=["X-Request-ID", "Retry-After", BOOKMARKS_HEADER],
         )
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

@@ -17,6 +17,7 @@ from neo4j import (
     AsyncGraphDatabase,
     AsyncManagedTransaction,
     AsyncSession,
+    Bookmarks,
     Query,
     unit_of_work,
 )
@@ -24,6 +25,7 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 
 from lineage_catalog.domain.errors import (
     BadInputError,
+    CatalogError,
     GraphUnavailableError,
     RequestTimeoutError,
 )
@@ -43,6 +45,78 @@ class StatementCounter:
 
 
 current_counter: ContextVar[StatementCounter | None] = ContextVar("statement_counter", default=None)
+
+MAX_BOOKMARKS = 16
+MAX_BOOKMARK_CHARS = 512
+# What Neo4j answers for a bookmark it did not give (or of another database), and when the
+# database has not reached a bookmark's transaction in time (db.transaction.bookmark_ready_timeout).
+_BAD_BOOKMARK = {
+    "Neo.ClientError.Transaction.InvalidBookmark",
+    "Neo.ClientError.Transaction.InvalidBookmarkMixture",
+}
+_BOOKMARK_TIMEOUT = "Neo.TransientError.Transaction.BookmarkTimeout"
+
+
+@dataclass
+class Causality:
+    """The Neo4j bookmarks of one request (read-your-writes across instances).
+
+    `given`: those the client sent back from an earlier write; every statement of the
+    request runs after the transactions they name. `written`: the bookmark the request's
+    last write left, which later statements of the request run after too and which the
+    response returns (docs/scaling.md)."""
+
+    given: tuple[str, ...] = ()
+    written: tuple[str, ...] | None = None
+
+    def bookmarks(self) -> Bookmarks | None:
+        values = self.written if self.written is not None else self.given
+        return Bookmarks.from_raw_values(values) if values else None
+
+
+current_causality: ContextVar[Causality | None] = ContextVar("causality", default=None)
+
+
+def parse_bookmarks(value: object, *, path: list[str | int]) -> tuple[str, ...]:
+    """Bookmarks as a client sends them back: a list of at most MAX_BOOKMARKS printable
+    ASCII strings of at most MAX_BOOKMARK_CHARS each, else BadInputError at `path`."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadInputError("bookmarks must be a list of strings", path=path)
+    if len(value) > MAX_BOOKMARKS:
+        raise BadInputError(f"at most {MAX_BOOKMARKS} bookmarks", path=path)
+    for i, v in enumerate(value):
+        if not (0 < len(v) <= MAX_BOOKMARK_CHARS and v.isascii() and v.isprintable()):
+            raise BadInputError(
+                f"a bookmark is 1 to {MAX_BOOKMARK_CHARS} printable ASCII characters",
+                path=[*path, i],
+            )
+    return tuple(value)
+
+
+def _bookmarks() -> Bookmarks | None:
+    causality = current_causality.get()
+    return causality.bookmarks() if causality is not None else None
+
+
+def _bookmark_error(error: Neo4jError) -> CatalogError | None:
+    """The caller's error for a bookmark Neo4j refused, or None for any other error."""
+    if error.code in _BAD_BOOKMARK:
+        return BadInputError(
+            "a bookmark given is not one this database gave: send back the bookmarks of "
+            "an earlier response as they were",
+            path=["bookmarks"],
+        )
+    if error.code == _BOOKMARK_TIMEOUT:
+        return GraphUnavailableError(
+            "the database has not reached the transaction a bookmark names: retry later"
+        )
+    return None
+
+
+async def _remember_write(session: AsyncSession) -> None:
+    causality = current_causality.get()
+    if causality is not None:
+        causality.written = tuple((await session.last_bookmarks()).raw_values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +237,16 @@ class Graph:
         while True:
             try:
                 async with self.driver.session(
-                    database=self.database, default_access_mode=READ_ACCESS
+                    database=self.database,
+                    default_access_mode=READ_ACCESS,
+                    bookmarks=_bookmarks(),
                 ) as session:
                     return await self._run(session, name, params)
             except (Neo4jError, DriverError, OSError) as e:
                 if isinstance(e, Neo4jError) and _timed_out(e):
                     raise _timeout_error(e) from e
+                if isinstance(e, Neo4jError) and (refused := _bookmark_error(e)):
+                    raise refused from e
                 if not isinstance(e, OSError) and not e.is_retryable():
                     raise
                 deadline = deadline or time.monotonic() + self._retry_time_s
@@ -204,11 +282,18 @@ class Graph:
             counter.count += 1
             counter.names.append(name)
         try:
-            async with self.driver.session(database=self.database) as session:
+            async with self.driver.session(
+                database=self.database, bookmarks=_bookmarks()
+            ) as session:
                 result = await session.run(query_text(name), params)
                 await result.consume()
+                await _remember_write(session)
         except (ServiceUnavailable, SessionExpired, OSError) as e:
             raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
+        except Neo4jError as e:
+            if refused := _bookmark_error(e):
+                raise refused from e
+            raise
 
     async def ping(self) -> None:
         """Raise GraphUnavailableError unless the database answers a query (no retries)."""
@@ -225,13 +310,19 @@ class Graph:
         left = _time_left()
         unit = unit_of_work(timeout=left)(work) if left is not None else work
         try:
-            async with self.driver.session(database=self.database) as session:
-                return await session.execute_write(unit)
+            async with self.driver.session(
+                database=self.database, bookmarks=_bookmarks()
+            ) as session:
+                done = await session.execute_write(unit)
+                await _remember_write(session)
+                return done
         except (ServiceUnavailable, SessionExpired, OSError) as e:
             raise GraphUnavailableError(f"Neo4j is unavailable: {e}") from e
         except Neo4jError as e:
             if _timed_out(e):
                 raise _timeout_error(e) from e
+            if refused := _bookmark_error(e):
+                raise refused from e
             raise
 
     async def _run(

@@ -21,6 +21,7 @@ URL_ENV = "LINEAGE_CATALOG_URL"
 TOKEN_ENV = "LINEAGE_CATALOG_TOKEN"
 DEFAULT_URL = "http://127.0.0.1:8000"
 RETRYABLE_STATUS = frozenset({502, 503, 504})
+BOOKMARKS_HEADER = "Neo4j-Bookmarks"
 
 try:
     __version__ = version("lineage-catalog-client")
@@ -42,6 +43,7 @@ class Connection:
         retries: int = 4,
         backoff: float = 0.2,
         transport: httpx.BaseTransport | None = None,
+        read_your_writes: bool = True,
     ) -> None:
         if retries < 0 or backoff < 0:
             raise ValueError("retries and backoff cannot be negative")
@@ -50,6 +52,10 @@ class Connection:
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         self.retries = retries
         self.backoff = backoff
+        # The bookmark of this client's last write (the Neo4j-Bookmarks answer header), sent
+        # with every later request so that it reads what it wrote through any API instance.
+        self.read_your_writes = read_your_writes
+        self.bookmarks: str | None = None
         headers = {"User-Agent": f"lineage-catalog-client/{__version__}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -95,6 +101,8 @@ class Connection:
     def _send(self, request_id: str, method: str, path: str, **kw: Any) -> httpx.Response:
         """One request; CatalogUnavailable for what is worth retrying."""
         headers = {"X-Request-ID": request_id, **kw.pop("headers", {})}
+        if self.read_your_writes and self.bookmarks:
+            headers[BOOKMARKS_HEADER] = self.bookmarks
         try:
             response = self._http.request(method, path, headers=headers, **kw)
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
@@ -107,17 +115,28 @@ class Connection:
                 request_id=request_id,
                 status=response.status_code,
             )
+        if written := response.headers.get(BOOKMARKS_HEADER):
+            self.bookmarks = written
         return response
 
     def _graphql(self, payload: dict[str, Any], request_id: str) -> dict[str, Any]:
         response = self._send(request_id, "POST", "/graphql", json=payload)
         body = _json(response)
         if isinstance(body, dict) and body.get("errors"):
-            raise _graphql_error(body["errors"][0], request_id, response.status_code)
+            raise self._forget_refused(
+                _graphql_error(body["errors"][0], request_id, response.status_code)
+            )
         data = body.get("data") if isinstance(body, dict) else None
         if response.is_error or not isinstance(data, dict):
-            raise _http_error(response, body, request_id)
+            raise self._forget_refused(_http_error(response, body, request_id))
         return data
+
+    def _forget_refused(self, error: CatalogError) -> CatalogError:
+        """A bookmark the catalog refuses (its database was replaced) is forgotten, so the
+        next call goes through; the error is still raised."""
+        if error.field == "bookmarks":
+            self.bookmarks = None
+        return error
 
     def _post_rest(
         self,
@@ -136,7 +155,7 @@ class Connection:
             )  # fmt: skip
             body = _json(response)
             if response.is_error or not isinstance(body, dict):
-                raise _http_error(response, body, request_id)
+                raise self._forget_refused(_http_error(response, body, request_id))
             return body
 
         return self._with_retries(attempt)

@@ -19,6 +19,7 @@ from graphql import (
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from lineage_catalog.api.bookmarks import written
 from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.logs import add_request_fields
 from lineage_catalog.store.graph import StatementCounter, current_counter
@@ -58,7 +59,10 @@ class OperationObserver(SchemaExtension):
                 )
 
     def get_results(self) -> dict[str, Any]:
-        return {"neo4jStatements": self._counter.count}
+        found: dict[str, Any] = {"neo4jStatements": self._counter.count}
+        if (bookmarks := written()) is not None:
+            found["bookmarks"] = bookmarks  # read-your-writes (api/bookmarks.py)
+        return found
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -10,6 +10,7 @@ from cross_web import HTTPException
 from strawberry.fastapi import GraphQLRouter
 
 from lineage_catalog.api.body import read_json
+from lineage_catalog.api.bookmarks import add_given
 from lineage_catalog.domain.errors import BadInputError
 
 # orjson writes datetimes, dataclasses and the like itself; passed through, they reach
@@ -36,8 +37,8 @@ def encode_response(data: object) -> bytes:
 
 class CatalogRouter(GraphQLRouter[Any, Any]):
     """Refuses a body that is not plain JSON (invalid UTF-8, NaN or Infinity, nested too
-    deep) with 400 and the reason, before any GraphQL work (see api/body.py); answers with
-    orjson."""
+    deep) with 400 and the reason, before any GraphQL work (see api/body.py); takes the
+    bookmarks of `extensions.bookmarks` (api/bookmarks.py); answers with orjson."""
 
     def encode_json(self, data: object) -> bytes:
         return encode_response(data)
@@ -50,4 +51,10 @@ class CatalogRouter(GraphQLRouter[Any, Any]):
         if not isinstance(value, dict):
             # `null`, a batch (a list: batching is off) or a bare value is not a request.
             raise HTTPException(400, "body must be a JSON object: {query, variables}")
+        extensions = value.get("extensions")
+        if isinstance(extensions, dict) and "bookmarks" in extensions:
+            try:
+                add_given(extensions["bookmarks"])
+            except BadInputError as e:
+                raise HTTPException(400, f"extensions.bookmarks: {e}") from e
         return value
