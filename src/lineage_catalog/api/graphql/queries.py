@@ -24,12 +24,12 @@ from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.enums import described_enum
 from lineage_catalog.api.graphql.pagination import (
     Connection,
-    checked_depth,
     connection,
     decode_cursor,
     page_size,
     selects,
 )
+from lineage_catalog.api.graphql.trace import find_trace
 from lineage_catalog.api.graphql.types import (
     CatalogNode,
     CodeCommit,
@@ -52,6 +52,7 @@ from lineage_catalog.api.graphql.types import (
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
 from lineage_catalog.store import nodes, questions
+from lineage_catalog.store.trace import Trace
 
 if TYPE_CHECKING:
     from lineage_catalog.api.graphql.monitoring import Incident
@@ -288,27 +289,24 @@ async def trace_model_version(
     *,
     model_version: str,
     depth: int | None,
-    prediction: NodeRecord | None = None,
-    deployment: str | None = None,
 ) -> PredictionTrace:
-    """Everything upstream of a model version (and the prediction and deployment that used
-    it, for Q1), as a trace with owners: one traversal and one batched lookup."""
-    ctx = info.context
-    mv_uid = uid(Kind.MODEL_VERSION, model_version)
-    wanted = [mv_uid] + ([uid(Kind.DEPLOYMENT, deployment)] if deployment else [])
-    up, found = await asyncio.gather(
-        ctx.loaders.upstream.load(((mv_uid,), checked_depth(ctx.settings, depth), None)),
-        ctx.loaders.node.load_many(wanted),
-    )
-    mv, dep = found[0], (found[1] if deployment else None)
-    training = [e.source for e in up.edges if e.type == Rel.GENERATED and e.target == mv_uid]
-    by_uid = {n.uid: n for n in up.nodes}
-    ctx.loaders.node.prime_many(by_uid)  # nested fields reach these without another statement
+    """Everything upstream of a model version, as a trace with owners (one statement)."""
+    found = await find_trace(info, model_version=uid(Kind.MODEL_VERSION, model_version),
+                             depth=depth)  # fmt: skip
+    return _trace_of(found)
+
+
+def _trace_of(found: Trace) -> PredictionTrace:
+    up, mv, dep = found.upstream, found.model_version, found.deployment
+    training = (
+        [e.source for e in up.edges if e.type == Rel.GENERATED and e.target == mv.uid]
+        if mv else []
+    )  # fmt: skip
     return PredictionTrace(
-        prediction=to_type(prediction) if prediction else None,  # type: ignore[arg-type]
+        prediction=to_type(found.prediction) if found.prediction else None,  # type: ignore[arg-type]
         deployment=to_type(dep) if dep else None,  # type: ignore[arg-type]
         model_version=to_type(mv) if mv else None,  # type: ignore[arg-type]
-        training_run=to_type(by_uid[training[0]]) if training else None,  # type: ignore[arg-type]
+        training_run=to_type(found.nodes[training[0]]) if training else None,  # type: ignore[arg-type]
         runs=_of(up.nodes, Kind.RUN),
         dataset_versions=_of(up.nodes, Kind.DATASET_VERSION),
         features=_of(up.nodes, Kind.FEATURE),
@@ -561,16 +559,8 @@ class Query:
         key: Annotated[str, key_argument("prediction", "pred-00000042")],
         depth: Depth = None,
     ) -> PredictionTrace | None:
-        record = await info.context.loaders.node.load(uid(Kind.PREDICTION, key))
-        if record is None:
-            return None
-        return await trace_model_version(
-            info,
-            model_version=record.props.get("model_version", ""),
-            depth=depth,
-            prediction=record,
-            deployment=record.props.get("deployment", ""),
-        )
+        found = await find_trace(info, prediction=uid(Kind.PREDICTION, key), depth=depth)
+        return _trace_of(found) if found.prediction else None
 
     @strawberry.field(
         description="Q6: dataset versions (with hashes), commit, parameters and "

@@ -1,0 +1,100 @@
+"""Q1's one statement (store/trace.py) and the DataLoaders it primes, so that the trace's
+nested fields (owners with their parents, commit authors, run commits) need no other."""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.pagination import checked_depth
+from lineage_catalog.domain.model import Kind, Rel, uid
+from lineage_catalog.store import trace as trace_store
+from lineage_catalog.store.trace import Trace
+
+# What a trace's owners resolver loads besides the owners: a version's parent, named by
+# this property (api/graphql/types.owners_of).
+_PARENT = {
+    Kind.DATASET_VERSION: (Kind.DATASET, "dataset"),
+    Kind.MODEL_VERSION: (Kind.MODEL, "model"),
+}
+_OWNED = (Kind.DATASET_VERSION, Kind.FEATURE, Kind.MODEL_VERSION)
+
+
+def _wanted(info: Info[Context, None]) -> tuple[bool, bool, bool]:
+    """Whether the trace's selection asks for owners, commits' authors and runs' commits
+    (through fragments too): the statement finds only what is asked for."""
+    owners = authors = run_commits = False
+    pending: list[tuple[str | None, object]] = [
+        (None, s) for field in info.selected_fields for s in field.selections
+    ]
+    while pending:
+        parent, selection = pending.pop()
+        if not isinstance(selection, SelectedField):  # a fragment spread or inline fragment
+            pending += [(parent, s) for s in selection.selections]  # type: ignore[attr-defined]
+        elif parent is None:
+            owners = owners or selection.name == "owners"
+            if selection.name in ("codeCommits", "runs", "trainingRun"):
+                pending += [(selection.name, s) for s in selection.selections]
+        elif parent == "codeCommits":
+            authors = authors or selection.name == "author"
+        else:
+            run_commits = run_commits or selection.name == "codeCommit"
+    return owners, authors, run_commits
+
+
+async def find_trace(
+    info: Info[Context, None],
+    *,
+    prediction: str | None = None,
+    model_version: str | None = None,
+    depth: int | None,
+) -> Trace:
+    """The trace of a prediction uid (or, without one, of a model version uid), with the
+    request's loaders primed by what it found."""
+    ctx = info.context
+    loaders = ctx.loaders
+    owners, authors, run_commits = _wanted(info)
+    levels = checked_depth(ctx.settings, depth)
+    found = await trace_store.trace(
+        ctx.graph,
+        prediction=prediction,
+        model_version=model_version,
+        depth=levels,
+        at=loaders.at,
+        limit=ctx.settings.max_page_size,
+        owners=owners,
+        authors=authors,
+        run_commits=run_commits,
+    )
+    loaders.node.prime_many(found.nodes)
+    if prediction is not None:
+        loaders.node.prime(prediction, found.prediction)
+    mv = found.model_version
+    if mv is not None:
+        # Classifications upstream (a report) walk the same lineage: no second statement.
+        loaders.upstream.prime(((mv.uid,), levels, None), found.upstream)
+    if found.owners is not None:
+        things = [n for n in found.upstream.nodes if n.kind in _OWNED]
+        things += [n for n in (mv, found.deployment) if n is not None]
+        owners_now = loaders.owners()
+        for thing in things:
+            owners_now.prime(thing.uid, found.owners.get(thing.uid, []))
+            if thing.kind in _PARENT:
+                parent_kind, prop = _PARENT[thing.kind]
+                named = thing.props.get(prop)
+                parent_uid = uid(parent_kind, str(named))
+                # Found by the same uid in the statement only when the property is text.
+                if isinstance(named, str) and parent_uid not in found.nodes:
+                    loaders.node.prime(parent_uid, None)
+    if found.authors is not None:
+        by_commit = loaders.neighbors(Rel.AUTHORED, outgoing=False)
+        for n in found.upstream.nodes:
+            if n.kind == Kind.CODE_COMMIT:
+                by_commit.prime(n.uid, found.authors.get(n.uid, []))
+    if found.run_commits is not None:
+        by_run = loaders.neighbors(Rel.EXECUTED, outgoing=True)
+        for n in found.upstream.nodes:
+            if n.kind == Kind.RUN:
+                by_run.prime(n.uid, found.run_commits.get(n.uid, []))
+    return found
