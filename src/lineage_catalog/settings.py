@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Every request needs `Authorization: Bearer <token>`. Switch off only for a local demo:
     # the server then treats every caller as an anonymous admin and says so loudly at start.
     auth_enabled: bool = True
+    # How long a token's principal is kept in each process instead of read on every
+    # request (docs/security.md, "Token cache"); 0 reads it on every request.
+    auth_token_cache_s: float = Field(default=2.0, ge=0)
 
     # Model lifecycle: how long a challenger serves before it may become champion.
     challenger_warmup_s: float = Field(default=24 * 3600, ge=0)

@@ -36,7 +36,7 @@ async def caller(
             "a valid API token is required: Authorization: Bearer <token>"
         )
     try:
-        principal = await authenticate(graph, token=token)
+        principal = await authenticate(graph, token=token, cache_s=settings.auth_token_cache_s)
     except (UnauthenticatedError, GraphUnavailableError) as e:
         return None, _rate_limited(request, None) or e
     add_request_fields(principal=principal.uid)

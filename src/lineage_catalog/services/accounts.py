@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
+from lineage_catalog.auth.token_cache import TokenCache
 from lineage_catalog.auth.tokens import hash_token, new_token
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor, Principal, Role
@@ -17,6 +20,26 @@ from lineage_catalog.store.graph import Graph, WriteTx
 
 ACCOUNT_KINDS = frozenset({Kind.PERSON, Kind.SERVICE_ACCOUNT})
 
+# One token cache per Graph, i.e. per app and database connection of this process: the
+# changes below, made through a Graph, drop the entries of that Graph's cache at once.
+_token_caches: WeakKeyDictionary[Graph, TokenCache] = WeakKeyDictionary()
+
+
+def token_cache(
+    graph: Graph, *, ttl_s: float, clock: Callable[[], float] = time.monotonic
+) -> TokenCache:
+    """The token cache of graph (created with ttl_s and clock on first use)."""
+    cache = _token_caches.get(graph)
+    if cache is None:
+        cache = _token_caches[graph] = TokenCache(ttl_s=ttl_s, clock=clock)
+    return cache
+
+
+def _forget(graph: Graph, account: str) -> None:
+    cache = _token_caches.get(graph)
+    if cache is not None:
+        cache.forget_account(account)
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
@@ -27,20 +50,35 @@ class IssuedToken:
     account: str
 
 
-async def authenticate(graph: Graph, *, token: str) -> Principal:
-    """The principal behind a token; UnauthenticatedError for any token that does not work."""
-    found = await accounts.owner_of_token(graph, token_hash=hash_token(token))
+async def authenticate(graph: Graph, *, token: str, cache_s: float = 0.0) -> Principal:
+    """The principal behind a token; UnauthenticatedError for any token that does not work.
+
+    With cache_s > 0 a working token's principal is kept that many seconds in this
+    process (auth/token_cache.py): changes to the account made through this graph take
+    effect at once, others (another process) within cache_s."""
+    token_hash = hash_token(token)
+    cache = token_cache(graph, ttl_s=cache_s) if cache_s > 0 else None
+    if cache is not None and (cached := cache.get(token_hash)) is not None:
+        return cached
+    generation, checked = (cache.generation(), cache.now()) if cache is not None else (0, 0.0)
+    found = await accounts.owner_of_token(graph, token_hash=token_hash)
     refused = UnauthenticatedError("the API token is not valid")
     if found is None or found.revoked_at is not None or not found.active:
         raise refused
     if found.expires_at is not None and found.expires_at <= datetime.now(UTC):
         raise refused
-    return Principal(
+    principal = Principal(
         uid=found.uid,
         kind=Kind(found.kind),
         roles=frozenset(Role(r) for r in found.roles if r in Role._value2member_map_),
         clearances=frozenset(found.clearances),
     )
+    if cache is not None:
+        cache.put(
+            token_hash, principal, expires_at=found.expires_at, generation=generation,
+            checked=checked,
+        )  # fmt: skip
+    return principal
 
 
 def account_uid(value: str, *, path: list[str | int]) -> str:
@@ -74,6 +112,7 @@ async def create_account(
             await audit.record(tx, actor=actor, changes=[change])
 
     await graph.write(work)
+    _forget(graph, account)
 
 
 async def set_access(
@@ -99,7 +138,9 @@ async def set_access(
             )
         return after
 
-    return await graph.write(work)
+    after = await graph.write(work)
+    _forget(graph, account)
+    return after
 
 
 async def _set(
@@ -164,7 +205,9 @@ async def revoke_token(graph: Graph, *, actor: Actor, token_id: str, reason: str
             await audit.record(tx, actor=actor, changes=[change])
         return str(found["account"])
 
-    return await graph.write(work)
+    account = await graph.write(work)
+    _forget(graph, account)
+    return account
 
 
 async def bootstrap_admin(
