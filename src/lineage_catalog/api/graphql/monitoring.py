@@ -5,15 +5,16 @@ into the domain's commands and call the use cases (services/monitoring.py, incid
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql import incident_links
-from lineage_catalog.api.graphql.arguments import After, AsOf, First, NodeId
+from lineage_catalog.api.graphql.arguments import After, AsOf, Depth, First, NodeId
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.cost import ANSWER_ITEMS, UNPAGED_LIST_ITEMS
 from lineage_catalog.api.graphql.enums import described_enum
 from lineage_catalog.api.graphql.incident_links import IncidentCitation
 from lineage_catalog.api.graphql.pagination import (
@@ -40,6 +41,18 @@ from lineage_catalog.services import monitoring as service
 from lineage_catalog.services.audit import checked_reason
 from lineage_catalog.services.registry import graphql_input
 from lineage_catalog.store import monitoring as stored
+
+if TYPE_CHECKING:
+    from lineage_catalog.api.graphql.monitoring_reads import IncidentImpact
+_IncidentImpact = Annotated[
+    "IncidentImpact", strawberry.lazy("lineage_catalog.api.graphql.monitoring_reads")
+]
+
+
+def _impact_items(**_: int) -> int:
+    # One answer whose lists hold a row per deployment, however deep the walk behind it.
+    return UNPAGED_LIST_ITEMS
+
 
 GqlMonitorType = described_enum(
     MonitorType, name="MonitorType", description="What a monitor measures.",
@@ -183,6 +196,20 @@ class Incident:
     history: list[IncidentTransition] = strawberry.field(
         description="Every transition, oldest first, each with its reason."
     )
+    domain: strawberry.Private[rules.Incident]
+
+    @strawberry.field(
+        description="The predictions made while it was open ([openedAt, closedAt), or up to "
+        "now) by the deployments it is about (every one), and elsewhere by the model "
+        "versions it affects (about them, or downstream of what it is about, to `depth` run "
+        "levels): per deployment a count and the first and last times, never the rows. At "
+        "most three statements for every incident of a request.",
+        metadata={ANSWER_ITEMS: _impact_items},
+    )
+    async def impact(self, info: Info[Context, None], depth: Depth = None) -> _IncidentImpact:
+        from lineage_catalog.api.graphql.monitoring_reads import incident_impact
+
+        return await incident_impact(info, self.domain, depth)
 
     @strawberry.field(
         description="The runs recorded as addressing it (RunInput.addresses), e.g. the "
@@ -217,6 +244,7 @@ class Incident:
             history=[IncidentTransition(status=t.status, at=t.at, by=t.by, reason=t.reason,
                                         severity=t.severity, assignee=t.assignee)
                      for t in i.history],
+            domain=i,
         )  # fmt: skip
 
 

@@ -4,13 +4,22 @@ resolvers translate arguments and call services/incident_reads.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
+import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
+from lineage_catalog.api.graphql.loaders import Loaders
 from lineage_catalog.api.graphql.monitoring import Incident
+from lineage_catalog.api.graphql.pagination import checked_depth
+from lineage_catalog.api.graphql.types import Deployment, to_type
+from lineage_catalog.domain import monitoring as rules
+from lineage_catalog.domain.model import Kind, uid
 from lineage_catalog.services import incident_reads as service
 
 if TYPE_CHECKING:
@@ -34,3 +43,97 @@ async def trace_incidents(info: Info[Context, None], trace: PredictionTrace) -> 
         limit=info.context.settings.max_page_size,
     )  # fmt: skip
     return [Incident.from_domain(o.incident) for o in found]
+
+
+@strawberry.type(description="The predictions one deployment made while an incident was open.")
+class IncidentDeploymentImpact:
+    deployment: Deployment | None = strawberry.field(description="The deployment.")
+    about: bool = strawberry.field(
+        description="The incident is about this deployment: every prediction it made while "
+        "the incident was open counts; else only those of the affected model versions."
+    )
+    model_versions: list[strawberry.ID] = strawberry.field(
+        description="The affected model versions whose predictions count here (empty when `about`)."
+    )
+    prediction_count: int = strawberry.field(description="How many predictions.")
+    first_prediction: datetime | None = strawberry.field(
+        description="When the first of them was made; null when there are none."
+    )
+    last_prediction: datetime | None = strawberry.field(
+        description="When the last of them was made; null when there are none."
+    )
+
+
+@strawberry.type(description="What an incident touched while it was open: counts, not rows.")
+class IncidentImpact:
+    opened_at: datetime = strawberry.field(description="The start of the window counted (UTC).")
+    closed_at: datetime | None = strawberry.field(
+        description="Its end, excluded (UTC); null: still open, counted up to the request's now."
+    )
+    model_versions: list[strawberry.ID] = strawberry.field(
+        description="The model versions it affects: about them or downstream of what it is "
+        "about, in id order."
+    )
+    deployments: list[IncidentDeploymentImpact] = strawberry.field(
+        description="Per deployment that made predictions counted (and every deployment it "
+        "is about), in key order."
+    )
+
+    @strawberry.field(description="The predictions counted, in all.")
+    def prediction_count(self) -> int:
+        return sum(d.prediction_count for d in self.deployments)
+
+
+class _ReadLoaders:
+    """Per-request loaders: every incident's impact of a request in one batch."""
+
+    def __init__(self, context: Context) -> None:
+        self.incidents: dict[str, rules.Incident] = {}
+
+        async def impacts(keys: Sequence[tuple[str, int]]) -> list[service.IncidentImpact]:
+            found: dict[tuple[str, int], service.IncidentImpact] = {}
+            for depth in sorted({d for _, d in keys}):
+                chosen = [self.incidents[k] for k, d in dict.fromkeys(keys) if d == depth]
+                answers = await service.incident_impacts(
+                    context.graph, incidents=chosen, depth=depth, now=context.loaders.at
+                )
+                found.update({(k, depth): v for k, v in answers.items()})
+            return [found[k] for k in keys]
+
+        self.impacts: DataLoader[tuple[str, int], service.IncidentImpact] = DataLoader(
+            load_fn=impacts
+        )
+
+
+_BY_REQUEST: WeakKeyDictionary[Loaders, _ReadLoaders] = WeakKeyDictionary()
+
+
+def _loaders(info: Info[Context, None]) -> _ReadLoaders:
+    # Keyed by the request's Loaders, so a mutation that renews them renews these too.
+    found = _BY_REQUEST.get(info.context.loaders)
+    if found is None:
+        found = _BY_REQUEST[info.context.loaders] = _ReadLoaders(info.context)
+    return found
+
+
+async def incident_impact(
+    info: Info[Context, None], incident: rules.Incident, depth: int | None
+) -> IncidentImpact:
+    """An incident's impact, batched with every other incident's of the request."""
+    loaders = _loaders(info)
+    loaders.incidents[incident.key] = incident
+    found = await loaders.impacts.load((incident.key, checked_depth(info.context.settings, depth)))
+    return IncidentImpact(
+        opened_at=found.start, closed_at=found.end,
+        model_versions=[strawberry.ID(u) for u in found.model_versions],
+        deployments=[
+            IncidentDeploymentImpact(
+                deployment=to_type(d.record) if d.record else None,  # type: ignore[arg-type]
+                about=d.about, model_versions=[
+                    strawberry.ID(uid(Kind.MODEL_VERSION, k)) for k in d.model_versions],
+                prediction_count=d.predictions, first_prediction=d.first,
+                last_prediction=d.last,
+            )
+            for d in found.deployments
+        ],
+    )  # fmt: skip
