@@ -22,15 +22,18 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import bench_profile
 import bench_queries as q
+import bench_scale as scale
 import bench_servers as servers
 import bench_workloads as w
 import httpx
+from bench_import import ImportFigures, measure_import
 from bench_measure import API, FLOOR, NEO4J_GRAPHQL, CypherClient, GraphQLClient, Result
 
 from lineage_catalog import localneo4j
@@ -128,6 +131,63 @@ async def run_workloads(
             await driver.close()
 
 
+def run_w7(
+    args: argparse.Namespace,
+    running: localneo4j.RunningNeo4j,
+    start_options: dict[str, Any],
+    *,
+    api_url: str,
+    token: str | None,
+    api_pid: int,
+) -> tuple[W7Figures, list[Result], list[str], localneo4j.RunningNeo4j]:
+    """W7: W1-W3 on the catalog as loaded, then with ten times the predictions, each after
+    a clean restart (which also lets the store's size be read); returns the figures, the
+    results (workloads "W7 <name> small|large", API and floor), the answer checks and the
+    Neo4j now running."""
+    after = args.w7_predictions or 10 * args.predictions
+    if after <= args.predictions:
+        raise SystemExit("--w7-predictions must be more than --predictions")
+    found: list[Result] = []
+    checks: list[str] = []
+
+    def measure(predictions: int, label: str) -> None:
+        sub = argparse.Namespace(**{**vars(args), "workloads": "W1,W2,W3",
+                                    "predictions": predictions, "profile": False})  # fmt: skip
+        results, notes, _ = asyncio.run(
+            run_workloads(
+                sub,
+                neo4j_uri=running.uri,
+                api_url=api_url,
+                ngql_url=None,
+                token=token,
+                api_pid=api_pid,
+            )
+        )
+        found.extend(replace(r, workload=f"W7 {r.workload} {label}") for r in results)
+        checks.extend(f"W7 at {predictions:,}: {note}" for note in notes)
+
+    _log("W7: restarting Neo4j to read the store's size ...")
+    running, before_size = scale.restart(running, **start_options)
+    _log(f"W7: W1-W3 at {args.predictions:,} predictions ...")
+    measure(args.predictions, "small")
+    _log(f"W7: adding {after - args.predictions:,} predictions ...")
+    added = asyncio.run(
+        scale.top_up(
+            running.uri,
+            seed=args.seed,
+            scale=args.scale,
+            first=args.predictions,
+            count=after - args.predictions,
+        )
+    )
+    _log("W7: restarting Neo4j ...")
+    running, after_size = scale.restart(running, **start_options)
+    _log(f"W7: W1-W3 at {after:,} predictions ...")
+    measure(after, "large")
+    figures = W7Figures(args.predictions, after, before_size, after_size, added)
+    return figures, found, checks, running
+
+
 async def profile_api(
     args: argparse.Namespace, bench: w.Bench, chosen: set[str], pid: int
 ) -> dict[str, str]:
@@ -194,6 +254,142 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class W7Figures:
+    """The ten-times run: sizes at both counts (Neo4j stopped), and the top-up's cost."""
+
+    before: int  # predictions
+    after: int
+    size_before: scale.StoreSize
+    size_after: scale.StoreSize
+    top_up: scale.TopUp
+
+    @property
+    def bytes_per_prediction(self) -> float:
+        """What each added prediction took in the store files (logs apart)."""
+        return (self.size_after.store - self.size_before.store) / (self.after - self.before)
+
+    def lines(self) -> list[str]:
+        t, mib = self.top_up, 1024 * 1024
+        return [
+            f"W7: {t.rows:,} predictions added ({self.before:,} -> {self.after:,}): generated "
+            f"in {t.generate_s:.0f}s, loaded in {t.load_s:.0f}s ({t.rows_per_second:,.0f} "
+            "rows/s, store/bulk.load_rows)",
+            f"W7: store files {self.size_before.store / mib:,.0f} MiB at {self.before:,}, "
+            f"{self.size_after.store / mib:,.0f} MiB at {self.after:,} (transaction logs "
+            f"{self.size_before.logs / mib:,.0f} and {self.size_after.logs / mib:,.0f} MiB): "
+            f"{self.bytes_per_prediction:,.0f} bytes per added prediction",
+        ]
+
+
+@dataclass
+class Target:
+    """One target of issue 16 as this run measured it; met None: not measured here."""
+
+    name: str
+    figure: str
+    met: bool | None
+
+
+def _find(results: list[Result], workload: str, way: str, clients: int = 1) -> Result | None:
+    return next(
+        (r for r in results if r.workload == workload and r.way == way and r.clients == clients),
+        None,
+    )
+
+
+def targets(
+    results: list[Result], *, w7: W7Figures | None, imported: ImportFigures | None
+) -> list[Target]:
+    """Every performance target with this run's figure and whether it is met."""
+    found: list[Target] = []
+    api, floor = _find(results, "W1 trace", API), _find(results, "W1 trace", FLOOR)
+    if api and floor:
+        ratio = api.p50_ms / floor.p50_ms
+        found.append(
+            Target(
+                "W1 trace p50 <= 1.5 x floor",
+                f"{api.p50_ms:.1f} vs {floor.p50_ms:.1f} ms: {ratio:.2f} x",
+                ratio <= 1.5,
+            )
+        )
+    wide = f"W6 wide {WIDTH // 1000}k"
+    api, ngql = _find(results, wide, API), _find(results, wide, NEO4J_GRAPHQL)
+    if api and ngql:
+        found.append(
+            Target(
+                "W6 p50 <= @neo4j/graphql's",
+                f"{api.p50_ms:.0f} vs {ngql.p50_ms:.0f} ms: {api.p50_ms / ngql.p50_ms:.2f} x",
+                api.p50_ms <= ngql.p50_ms,
+            )
+        )
+    api = _find(results, "W4 mixed", API, 32)
+    floor, ngql = (
+        _find(results, "W4 mixed", FLOOR, 32),
+        _find(results, "W4 mixed", NEO4J_GRAPHQL, 32),
+    )
+    if api:
+        parts, met = [f"{api.throughput:.0f} req/s"], True
+        if ngql:
+            parts.append(f"{api.throughput / ngql.throughput:.2f} x @neo4j/graphql (>= 2)")
+            met &= api.throughput >= 2 * ngql.throughput
+        if floor:
+            parts.append(f"{api.throughput / floor.throughput:.2f} x floor (>= 0.5)")
+            met &= api.throughput >= 0.5 * floor.throughput
+        parts.append(f"p99/p50 {api.p99_ms / api.p50_ms:.1f} (<= 10)")
+        met &= api.p99_ms <= 10 * api.p50_ms
+        found.append(Target("W4 32 clients", ", ".join(parts), met))
+    api, floor = _find(results, "W5 bulk load", API), _find(results, "W5 bulk load", FLOOR)
+    if api:
+        floor_text = f" (floor {floor.throughput:,.0f})" if floor else ""
+        found.append(
+            Target(
+                "W5 >= 50,000 predictions/s (API)",
+                f"{api.throughput:,.0f} rows/s{floor_text}",
+                api.throughput >= 50_000,
+            )
+        )
+    for workload in ("W1 trace", "W2 impact", "W3 upstream d10"):
+        small = _find(results, f"W7 {workload} small", API)
+        large = _find(results, f"W7 {workload} large", API)
+        if small and large and w7:
+            ratio = large.p50_ms / small.p50_ms
+            found.append(
+                Target(
+                    f"W7 {workload.split()[0]} p50 at {w7.after:,} <= 1.25 x at {w7.before:,}",
+                    f"{large.p50_ms:.1f} vs {small.p50_ms:.1f} ms: {ratio:.2f} x",
+                    ratio <= 1.25,
+                )
+            )
+    if w7:
+        found.append(
+            Target(
+                "W7 bytes per prediction (store files)", f"{w7.bytes_per_prediction:,.0f} B", None
+            )
+        )
+    if imported:
+        found.append(
+            Target(
+                "lineage import rows/s vs online loader",
+                f"{imported.import_rows_per_second:,.0f} vs "
+                f"{imported.online_rows_per_second:,.0f} rows/s: "
+                f"{imported.ratio:.2f} x",
+                None,
+            )
+        )
+    return found
+
+
+def targets_table(found: list[Target]) -> str:
+    """The targets as text: name, figure, met (yes, no, or - where none is set)."""
+    width = max((len(t.name) for t in found), default=10) + 2
+    lines = [f"{'target':<{width}}{'met':<5}figure"]
+    for t in found:
+        met = "-" if t.met is None else "yes" if t.met else "no"
+        lines.append(f"{t.name:<{width}}{met:<5}{t.figure}")
+    return "\n".join(lines)
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     memory = "?"
@@ -245,7 +441,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ngql-bulk-rows", type=int, default=100, help="W5 rows per @neo4j/graphql create mutation"
     )
-    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6,W7,IMPORT")
+    parser.add_argument(
+        "--w7-predictions",
+        type=int,
+        default=0,
+        help="W7: predictions after the top-up (default ten times --predictions)",
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=0,
+        help="IMPORT: predictions imported and loaded (default --predictions)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="API uvicorn worker processes")
     parser.add_argument(
         "--no-neo4j-graphql", action="store_true", help="skip way (c), the Neo4j GraphQL Library"
     )
@@ -285,15 +494,12 @@ def main() -> int:
                     notes.append(f"@neo4j/graphql skipped: APOC could not be had ({e})")
                     apoc = ngql_wanted = False
             _log("starting Neo4j" + (" with APOC" if apoc else ""))
-            running = localneo4j.start(
-                data_dir=work / "neo4j",
-                port=localneo4j.free_port(),
-                heap=args.heap,
-                pagecache_mb=args.pagecache_mb,
-                profile="apoc" if apoc else None,
-            )
-            stack.callback(localneo4j.stop, running)
-            neo4j_uri = running.uri
+            start_options = {"heap": args.heap, "pagecache_mb": args.pagecache_mb,
+                             "profile": "apoc" if apoc else None}  # fmt: skip
+            neo4j = [localneo4j.start(data_dir=work / "neo4j", port=localneo4j.free_port(),
+                                      **start_options)]  # fmt: skip
+            stack.callback(lambda: localneo4j.stop(neo4j[0]))  # W7 restarts it
+            neo4j_uri = neo4j[0].uri
             summary = asyncio.run(
                 load(neo4j_uri, seed=args.seed, scale=args.scale, predictions=args.predictions)
             )
@@ -311,9 +517,14 @@ def main() -> int:
             max_page_size=WIDTH,
             # The harness measures capacity: no per-principal rate (32 clients share one token).
             limits={"rate_limit_per_s": "0"},
+            workers=args.workers,
         )
         stack.callback(api.stop)
         notes.append("API limits: defaults, but the per-principal rate limit is off")
+        notes.append(f"API: {args.workers} uvicorn worker process(es)")
+        if args.workers > 1 and args.profile:
+            args.profile = False  # py-spy would sample the supervisor, not the workers
+            notes.append("no API profile: it needs --workers 1")
         ngql_url = None
         if ngql_wanted:
             _log("starting @neo4j/graphql")
@@ -336,6 +547,33 @@ def main() -> int:
             )
         )
         notes += checks
+        chosen = set(args.workloads.split(","))
+        w7: W7Figures | None = None
+        if "W7" in chosen and args.neo4j_uri:
+            notes.append("W7 skipped: it restarts Neo4j, which --neo4j-uri does not start")
+        elif "W7" in chosen:
+            w7, more, more_notes, neo4j[0] = run_w7(
+                args, neo4j[0], start_options, api_url=api.url, token=token,
+                api_pid=api.process.pid,
+            )  # fmt: skip
+            results += more
+            notes += more_notes + w7.lines()
+        imported: ImportFigures | None = None
+        if "IMPORT" in chosen and args.neo4j_uri:
+            notes.append("IMPORT skipped: it replaces the catalog of --neo4j-uri's database")
+        elif "IMPORT" in chosen:
+            rows = args.import_rows or args.predictions
+            _log(f"IMPORT: lineage import against lineage load, {rows:,} predictions ...")
+            # Last: bench_import replaces the catalog with its own deployment.
+            imported = asyncio.run(
+                measure_import(Settings(neo4j_uri=neo4j_uri), rows=rows, workdir=work)
+            )
+            notes.append(
+                f"IMPORT: {rows:,} predictions, import {imported.import_seconds:.0f}s end to "
+                f"end ({', '.join(f'{k} {v:.0f}s' for k, v in imported.phases.items())}), "
+                f"online load {imported.online_seconds:.0f}s"
+            )
+    found = targets(results, w7=w7, imported=imported)
     wall = time.perf_counter() - began
     text = table(results)
     print()
@@ -344,6 +582,8 @@ def main() -> int:
     for note in notes:
         print(f"- {note}")
     print(f"catalog: {summary}; scale {args.scale}; wall clock {wall / 60:.1f} min")
+    goals = targets_table(found)
+    print(f"\nTargets (issue 16), measured in this run:\n{goals}")
     for title, text_profile in profiles.items():
         print(f"\nAPI profile during {title} (py-spy):\n{text_profile}")
     report = {
@@ -355,6 +595,19 @@ def main() -> int:
         "results": [r.as_dict() for r in results],
         "notes": notes,
         "table": text,
+        "targets": [vars(t) for t in found],
+        "targets_table": goals,
+        "w7": None
+        if w7 is None
+        else {
+            "before": w7.before,
+            "after": w7.after,
+            "store_bytes": [w7.size_before.store, w7.size_after.store],
+            "log_bytes": [w7.size_before.logs, w7.size_after.logs],
+            "bytes_per_prediction": w7.bytes_per_prediction,
+            "generate_s": w7.top_up.generate_s,
+            "load_s": w7.top_up.load_s,
+        },
         "profiles": profiles,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

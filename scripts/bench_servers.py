@@ -89,9 +89,11 @@ def start_api(
     log: Path,
     max_page_size: int,
     limits: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Server:
-    """The catalog's FastAPI app under uvicorn, one worker, no access log. `limits`: settings
-    of docs/security.md's shared-service limits to change (LINEAGE_<NAME> values)."""
+    """The catalog's FastAPI app under uvicorn, `workers` processes, no access log.
+    `limits`: settings of docs/security.md's shared-service limits to change
+    (LINEAGE_<NAME> values)."""
     env = {
         **os.environ,
         **{f"LINEAGE_{name.upper()}": value for name, value in (limits or {}).items()},
@@ -111,7 +113,7 @@ def start_api(
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--no-access-log",
         "--log-level",
         "warning",

@@ -15,7 +15,14 @@ import networkx as nx
 import pytest
 from neo4j import Driver
 
-from lineage_catalog.demo import DEFAULT_NOW, GeneratedCatalog, generate, load_catalog, load_demo
+from lineage_catalog.demo import (
+    DEFAULT_NOW,
+    GeneratedCatalog,
+    generate,
+    load_catalog,
+    load_demo,
+    more_predictions,
+)
 from lineage_catalog.domain.model import Kind, Rel, RunKind, RunStatus, ServingRole, Stage, uid
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.bulk import EdgeRow, NodeRow, load_rows
@@ -240,6 +247,32 @@ def test_each_prediction_was_served_by_its_deployment_at_its_time(ix: Index) -> 
         assert serving and serving[0].props["traffic_share"] > 0, p.key
         used[p.props["model_version"]] += 1
     assert len(used) >= 5  # traffic reaches champions, challengers and canaries over time
+
+
+def test_more_predictions_continue_the_keys_over_the_same_serving_history(ix: Index) -> None:
+    """The harness's ten-times run (W7) adds predictions with demo.more_predictions: new
+    keys after the catalog's, each made by a version its deployment served at its time."""
+    scale = len(ix.of(K.DEPLOYMENT)) // 2  # two deployments per copy of the lineage
+    more = list(more_predictions(seed=7, scale=scale, count=2000, first=ix.predictions, now=ix.now))
+    assert [p.key for p in more] == [
+        f"pred-{i:08d}" for i in range(ix.predictions, ix.predictions + 2000)
+    ]
+    assert not {p.uid for p in more} & set(ix.nodes)
+    served_by = Counter()
+    for p in more:
+        deployment = uid(K.DEPLOYMENT, p.props["deployment"])
+        version = uid(K.MODEL_VERSION, p.props["model_version"])
+        serving = [
+            e for e in ix.out[deployment, Rel.SERVED]
+            if e.target == version and live(e, p.props["time"])
+        ]  # fmt: skip
+        assert serving and serving[0].props["traffic_share"] > 0, p.key
+        assert p.props["time"] < ix.now
+        served_by[p.props["model_version"]] += 1
+    assert len(served_by) >= 5
+    # Drawn from their own seed: not the catalog's first predictions again.
+    first = {(p.props["time"], p.props["deployment"]) for p in ix.of(K.PREDICTION)[:2000]}
+    assert len(first & {(p.props["time"], p.props["deployment"]) for p in more}) == 0
 
 
 def test_ownership_has_history_and_things_without_a_current_owner(ix: Index) -> None:

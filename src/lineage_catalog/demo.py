@@ -6,6 +6,7 @@ import bisect
 import itertools
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -515,6 +516,14 @@ def _serving(
 
 def _predictions(b: _Builder, *, served: list[tuple[str, list[EdgeRow]]], count: int) -> None:
     """count predictions in time order, each by a version its deployment served at the time."""
+    b.nodes.extend(_prediction_rows(b, served=served, count=count, first=0))
+
+
+def _prediction_rows(
+    b: _Builder, *, served: list[tuple[str, list[EdgeRow]]], count: int, first: int
+) -> Iterator[NodeRow]:
+    """count predictions in time order, keys from pred-<first>, each by a version its
+    deployment served at the time, drawn with b.rng."""
     end, plans = _us(b.now), []
     for deployment, edges in served:
         spans = [(_us(e.props["valid_from"]), _us(e.props.get("valid_to", b.now)), e)
@@ -528,17 +537,16 @@ def _predictions(b: _Builder, *, served: list[tuple[str, list[EdgeRow]]], count:
         plans.append((cuts[0], deployment, _key(deployment), cuts, segments))
     plans.sort()
     starts = [plan[0] for plan in plans]
-    rand, pick, nodes = b.rng.random, bisect.bisect, b.nodes
+    rand, pick = b.rng.random, bisect.bisect
     times = sorted(starts[0] + int(rand() * (end - starts[0])) for _ in range(count))
-    for i, t in enumerate(times):
+    for i, t in enumerate(times, start=first):
         _, _, dep_key, cuts, segments = plans[int(rand() * pick(starts, t))]
         shares, versions = segments[pick(cuts, t) - 1]
         _, mv_key = versions[pick(shares, rand() * shares[-1])]
-        key = f"pred-{i:08d}"
         props = {"time": _EPOCH + timedelta(microseconds=t), "deployment": dep_key,
                  "model_version": mv_key, "output": f'{{"score": {rand():.4f}}}'}  # fmt: skip
         # MADE_BY is the deployment and model_version properties (rules.PROPERTY_LINKS).
-        nodes.append(NodeRow(kind=Kind.PREDICTION, key=key, props=props))
+        yield NodeRow(kind=Kind.PREDICTION, key=f"pred-{i:08d}", props=props)
 
 
 def generate(
@@ -553,6 +561,19 @@ def generate(
     if predictions:
         _predictions(b, served=served, count=predictions)
     return GeneratedCatalog(nodes=b.nodes, edges=b.edges)
+
+
+def more_predictions(
+    *, seed: int, scale: int, count: int, first: int, now: datetime | None = None
+) -> Iterator[NodeRow]:
+    """count more predictions for the catalog of generate(seed, scale), keys from
+    pred-<first> (the harness's ten-times-the-data run, W7): made over the same serving
+    history, with times spread over it as the first ones are, drawn from another seed."""
+    b = _Builder(rng=random.Random(seed), now=(now or DEFAULT_NOW).astimezone(UTC))
+    _agents(b)
+    served = [d for i in range(scale) for d in _domain(b, p=f"d{i}-" if i else "")]
+    b.rng = random.Random(f"{seed}/{first}")
+    return _prediction_rows(b, served=served, count=count, first=first)
 
 
 async def load_catalog(
