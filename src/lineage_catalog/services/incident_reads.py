@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from lineage_catalog.domain.model import Kind, Rel, split_uid
+from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid
 from lineage_catalog.domain.monitoring import Incident
+from lineage_catalog.services import lineage
+from lineage_catalog.services.lineage import Start
 from lineage_catalog.store import monitoring_reads as store
 from lineage_catalog.store import questions
 from lineage_catalog.store.graph import Graph
@@ -53,16 +55,15 @@ def _reach(starts: dict[str, list[str]], down: Upstream, depth: int) -> dict[str
             used_by.setdefault(e.target, []).append(e.source)
         elif e.type == Rel.GENERATED:
             generated.setdefault(e.source, []).append(e.target)
-    paths: dict[str, list[str]] = {}
-    queue: deque[tuple[str, int]] = deque()
+    paths: dict[str, list[str]] = {subject: [subject] for subject in starts}
     for subject, points in sorted(starts.items()):
-        paths.setdefault(subject, [subject])
         for point in sorted(points):
-            if point not in paths:
-                paths[point] = [subject, point]
-                queue.append((point, 0))
-        if subject in points:
-            queue.append((subject, 0))
+            paths.setdefault(point, [subject, point])
+    # Nearest first (a subject itself before a dataset's versions): breadth-first by
+    # path length, so each path kept is a shortest one.
+    first = sorted({p for points in starts.values() for p in points},
+                   key=lambda p: (len(paths[p]), p))  # fmt: skip
+    queue: deque[tuple[str, int]] = deque((p, 0) for p in first)
     while queue:
         here, level = queue.popleft()
         if level >= depth:
@@ -78,9 +79,18 @@ def _reach(starts: dict[str, list[str]], down: Upstream, depth: int) -> dict[str
     return paths
 
 
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """What the incidents of a request reach downstream: per incident each node by uid with
+    a shortest path from the node it is about; and the records of the nodes walked."""
+
+    paths: dict[str, dict[str, list[str]]]
+    records: dict[str, NodeRecord]
+
+
 async def downstream_of_incidents(
     graph: Graph, *, incidents: Sequence[Incident], depth: int
-) -> dict[str, dict[str, list[str]]]:
+) -> Reached:
     """For each incident, every node downstream of what it is about (computed now, never
     copied), by uid, with a shortest lineage path from the node it is about: at most two
     statements for all (a dataset's versions, then one walk from every start)."""
@@ -92,7 +102,9 @@ async def downstream_of_incidents(
     points = sorted({p for s in starts.values() for ps in s.values() for p in ps})
     down = (await questions.downstream(graph, uids=points, depth=depth) if points
             else Upstream(nodes=[], edges=[]))  # fmt: skip
-    return {key: _reach(s, down, depth) for key, s in starts.items()}
+    records = {n.uid: n for n in down.nodes}
+    records.update({n.uid: n for i in incidents for n in i.about})
+    return Reached({key: _reach(s, down, depth) for key, s in starts.items()}, records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +125,7 @@ async def incident_impacts(
     up to now) by the deployments it is about (every one) and, elsewhere, by the model
     versions it affects (about them or downstream of what it is about): counts and first
     and last times per deployment; at most three statements for all."""
-    reached = await downstream_of_incidents(graph, incidents=incidents, depth=depth)
+    reached = (await downstream_of_incidents(graph, incidents=incidents, depth=depth)).paths
     windows, affected = [], {}
     for i in incidents:
         about = [n.uid for n in i.about]
@@ -130,3 +142,88 @@ async def incident_impacts(
         i.key: IncidentImpact(i.key, i.opened_at, i.closed_at, affected[i.key], counts[i.key])
         for i in incidents
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A model version or deployment an incident flags, with the lineage path to it from
+    the node the incident is about (both included)."""
+
+    node: NodeRecord
+    path: list[str]
+
+
+async def incident_flags(
+    graph: Graph, *, incidents: Sequence[Incident], depth: int, at: datetime
+) -> dict[str, list[Flag]]:
+    """For each incident, the model versions downstream of what it is about and the
+    deployments serving those (or a version it is about) at `at`, each with a shortest
+    path, computed now as classifications are: at most three statements for all. Flags
+    come by kind (model versions first), then path length, then id."""
+    reached = await downstream_of_incidents(graph, incidents=incidents, depth=depth)
+    versions: dict[str, dict[str, list[str]]] = {}
+    for i in incidents:
+        paths = reached.paths[i.key]
+        mine = {u: p for u, p in paths.items() if split_uid(u)[0] == Kind.MODEL_VERSION}
+        mine.update({n.uid: [n.uid] for n in i.about if n.kind == Kind.MODEL_VERSION})
+        versions[i.key] = mine
+    serving = await store.deployments_serving(
+        graph, uids=[u for v in versions.values() for u in v], at=at
+    )
+    found: dict[str, list[Flag]] = {}
+    for i in incidents:
+        about = {n.uid for n in i.about}
+        flags = {u: Flag(reached.records[u], p) for u, p in versions[i.key].items()
+                 if u not in about and u in reached.records}  # fmt: skip
+        for mv, path in sorted(versions[i.key].items(), key=lambda kv: (len(kv[1]), kv[0])):
+            for d in serving.get(mv, []):
+                if d.uid not in about and d.uid not in flags:
+                    flags[d.uid] = Flag(d, [*path, d.uid])
+        found[i.key] = sorted(flags.values(),
+                              key=lambda f: (f.node.kind != Kind.MODEL_VERSION, len(f.path),
+                                             f.node.uid))  # fmt: skip
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentPath:
+    """An incident open upstream of a node, what it is about, and the lineage path from the
+    node to that (both included)."""
+
+    incident: Incident
+    subject: str
+    path: list[str]
+
+
+async def start_of(graph: Graph, *, uid: str, at: datetime) -> Start:
+    """Where a walk upstream starts: a deployment from the versions it serves at `at`, a
+    Dataset, Model or Job from its versions or runs, anything else from itself."""
+    if split_uid(uid)[0] == Kind.DEPLOYMENT:
+        return Start(uid, await store.served_by_deployment(graph, uid=uid, at=at))
+    return await lineage.start_of(graph, uid=uid)
+
+
+async def incidents_upstream(
+    graph: Graph, *, start: Start, up: Upstream, at: datetime, limit: int
+) -> list[IncidentPath]:
+    """The incidents open at `at` about a node or anything upstream of it (`up`, from its
+    start), each with the shortest lineage path from the node to what it is about, as
+    classifications upstream are answered (one statement more than the walk). An incident
+    about several such nodes comes once per node, nearest first."""
+    points = [p.uid for p in start.points or []]
+    lineage_uids = [n.uid for n in up.nodes if n.kind not in (Kind.RUN, Kind.CODE_COMMIT)]
+    uids = list(dict.fromkeys([start.uid, *points, *lineage_uids]))
+    found = await store.open_incidents_about(graph, uids=uids, at=at, limit=limit)
+    # The classifications' path rule (services/lineage.py), so both answers agree.
+    parents = lineage._shortest_paths(start.uid, points, up)
+    paths = []
+    for o in found:
+        best: dict[str, list[str]] = {}
+        for node, subject in o.ties:
+            path = lineage._path_to(node, parents)
+            if subject != node:
+                path.append(subject)
+            if subject not in best or len(path) < len(best[subject]):
+                best[subject] = path
+        paths += [IncidentPath(o.incident, s, p) for s, p in best.items()]
+    return sorted(paths, key=lambda p: (len(p.path), p.path, p.incident.key))

@@ -108,3 +108,25 @@ def in_utc(value: datetime) -> datetime:
 
 def _time(value: object) -> datetime | None:
     return None if value is None else utc(native(value))
+
+
+async def deployments_serving(
+    graph: Graph, *, uids: Sequence[str], at: datetime
+) -> dict[str, list[NodeRecord]]:
+    """The deployments serving each model version of uids at `at`, by version uid, in key
+    order (one statement)."""
+    found: dict[str, list[NodeRecord]] = {}
+    if not uids:
+        return found
+    rows = await graph.read_collected(
+        "monitoring/deployments_serving", uids=sorted(set(uids)), at=in_utc(at)
+    )
+    for r in rows:
+        found.setdefault(r["model_version"], []).append(to_node(r["deployment"]))
+    return found
+
+
+async def served_by_deployment(graph: Graph, *, uid: str, at: datetime) -> list[NodeRecord]:
+    """The model versions a deployment serves at `at`, in uid order (one statement)."""
+    rows = await graph.read_collected("monitoring/served_by_deployment", uid=uid, at=in_utc(at))
+    return [to_node(r) for r in rows]

@@ -43,9 +43,19 @@ from lineage_catalog.services.registry import graphql_input
 from lineage_catalog.store import monitoring as stored
 
 if TYPE_CHECKING:
-    from lineage_catalog.api.graphql.monitoring_reads import IncidentImpact
+    from lineage_catalog.api.graphql.monitoring_reads import (
+        IncidentFlag,
+        IncidentImpact,
+        IncidentPath,
+    )
 _IncidentImpact = Annotated[
     "IncidentImpact", strawberry.lazy("lineage_catalog.api.graphql.monitoring_reads")
+]
+_IncidentFlag = Annotated[
+    "IncidentFlag", strawberry.lazy("lineage_catalog.api.graphql.monitoring_reads")
+]
+_IncidentPath = Annotated[
+    "IncidentPath", strawberry.lazy("lineage_catalog.api.graphql.monitoring_reads")
 ]
 
 
@@ -210,6 +220,22 @@ class Incident:
         from lineage_catalog.api.graphql.monitoring_reads import incident_impact
 
         return await incident_impact(info, self.domain, depth)
+
+    @strawberry.field(
+        description="What it flags downstream, computed at query time as classifications "
+        "are: every model version downstream of what it is about (a model trained on a "
+        "dataset version it is about, and on), and every deployment serving one of those "
+        "(or a version it is about) at asOf, each with the lineage path to it. Model "
+        "versions first, nearest first. At most three statements for every incident of a "
+        "request."
+    )
+    async def flags(
+        self, info: Info[Context, None], depth: Depth = None, as_of: AsOf = None
+    ) -> list[_IncidentFlag]:
+        from lineage_catalog.api.graphql.monitoring_reads import incident_flags
+
+        at = _time(as_of, ["asOf"])
+        return await incident_flags(info, self.domain, depth, at)
 
     @strawberry.field(
         description="The runs recorded as addressing it (RunInput.addresses), e.g. the "
@@ -597,6 +623,23 @@ class MonitoringQuery:
             total = await stored.incidents_count(info.context.graph, where=where)
         items = [(_cursor(i), Incident.from_domain(i)) for i in found]
         return connection(items, has_next=has_next, after=after or "", total=total)
+
+    @strawberry.field(
+        description="The incidents open at asOf (now) about a node or anything upstream of "
+        "it (a deployment: through the versions it serves then; a Dataset, Model or Job: "
+        "through its versions or runs), each with the lineage path from the node to what it "
+        "is about, as classificationsUpstream answers for classifications: how a "
+        "data-quality incident on a dataset version flags the models and deployments "
+        "downstream. Nearest first; besides the walk, one statement (two from a "
+        "deployment, a Dataset, Model or Job)."
+    )
+    async def incidents_upstream(
+        self, info: Info[Context, None], id: NodeId, depth: Depth = None, as_of: AsOf = None
+    ) -> list[_IncidentPath]:
+        from lineage_catalog.api.graphql.monitoring_reads import incidents_upstream
+
+        split_uid(str(id), path=["id"])
+        return await incidents_upstream(info, id=str(id), depth=depth, as_of=_time(as_of, ["asOf"]))
 
     @strawberry.field(
         description="How a node stands at a time: each monitor watching it with its latest "

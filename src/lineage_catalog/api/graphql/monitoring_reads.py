@@ -17,7 +17,7 @@ from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.loaders import Loaders
 from lineage_catalog.api.graphql.monitoring import Incident
 from lineage_catalog.api.graphql.pagination import checked_depth
-from lineage_catalog.api.graphql.types import Deployment, to_type
+from lineage_catalog.api.graphql.types import CatalogNode, Deployment, to_type
 from lineage_catalog.domain import monitoring as rules
 from lineage_catalog.domain.model import Kind, uid
 from lineage_catalog.services import incident_reads as service
@@ -104,6 +104,21 @@ class _ReadLoaders:
             load_fn=impacts
         )
 
+        async def flags(keys: Sequence[tuple[str, int, datetime]]) -> list[list[service.Flag]]:
+            found: dict[tuple[str, int, datetime], list[service.Flag]] = {}
+            for depth, at in sorted({(d, a) for _, d, a in keys}):
+                chosen = [self.incidents[k] for k, d, a in dict.fromkeys(keys)
+                          if (d, a) == (depth, at)]  # fmt: skip
+                answers = await service.incident_flags(
+                    context.graph, incidents=chosen, depth=depth, at=at
+                )
+                found.update({(k, depth, at): v for k, v in answers.items()})
+            return [found[k] for k in keys]
+
+        self.flags: DataLoader[tuple[str, int, datetime], list[service.Flag]] = DataLoader(
+            load_fn=flags
+        )
+
 
 _BY_REQUEST: WeakKeyDictionary[Loaders, _ReadLoaders] = WeakKeyDictionary()
 
@@ -137,3 +152,64 @@ async def incident_impact(
             for d in found.deployments
         ],
     )  # fmt: skip
+
+
+@strawberry.type(description="A model version or deployment an incident flags downstream.")
+class IncidentFlag:
+    node: CatalogNode = strawberry.field(description="The model version or deployment.")
+    path: list[strawberry.ID] = strawberry.field(
+        description="Ids from the node the incident is about to this one along lineage (a "
+        "dataset, its version, the runs and versions between, a deployment serving the "
+        "last), both included; the shortest such path."
+    )
+
+
+async def incident_flags(
+    info: Info[Context, None], incident: rules.Incident, depth: int | None, at: datetime | None
+) -> list[IncidentFlag]:
+    """What an incident flags, batched with every other incident's of the request."""
+    loaders = _loaders(info)
+    loaders.incidents[incident.key] = incident
+    key = (incident.key, checked_depth(info.context.settings, depth), at or info.context.loaders.at)
+    found = await loaders.flags.load(key)
+    return [
+        IncidentFlag(node=to_type(f.node), path=[strawberry.ID(u) for u in f.path]) for f in found
+    ]
+
+
+@strawberry.type(description="An incident open upstream of a node and the lineage path to it.")
+class IncidentPath:
+    incident: Incident = strawberry.field(description="The incident.")
+    subject: CatalogNode = strawberry.field(
+        description="What it is about: the node itself or one upstream (a dataset counts for "
+        "its versions)."
+    )
+    path: list[strawberry.ID] = strawberry.field(
+        description="Ids from the node asked about to the subject along lineage, both "
+        "included; the shortest such path. From a deployment the path goes through the "
+        "model version it serves."
+    )
+
+
+async def incidents_upstream(
+    info: Info[Context, None], *, id: str, depth: int | None, as_of: datetime | None
+) -> list[IncidentPath]:
+    """The incidents open at asOf (now) about a node or anything upstream, with paths."""
+    ctx = info.context
+    at = as_of or ctx.loaders.at
+    start = await service.start_of(ctx.graph, uid=id, at=at)
+    # Lineage as recorded now: asOf is when the incidents are open (and what a deployment
+    # serves), not which runs were known then.
+    up = await ctx.loaders.upstream.load(
+        (tuple(start.uids), checked_depth(ctx.settings, depth), None)
+    )
+    found = await service.incidents_upstream(
+        ctx.graph, start=start, up=up, at=at, limit=ctx.settings.max_page_size
+    )
+    records = {n.uid: n for n in [*up.nodes, *(start.points or [])]}
+    records.update({n.uid: n for p in found for n in p.incident.about})
+    return [
+        IncidentPath(incident=Incident.from_domain(p.incident), subject=to_type(records[p.subject]),
+                     path=[strawberry.ID(u) for u in p.path])
+        for p in found if p.subject in records
+    ]  # fmt: skip
