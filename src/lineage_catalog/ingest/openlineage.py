@@ -31,6 +31,7 @@ from lineage_catalog.ingest.openlineage_facets import (
     _Open,
     facet,
 )
+from lineage_catalog.ingest.openlineage_quality import DatasetQuality, check_metrics, quality_of
 
 Facets = dict[str, dict[str, Any]]
 _KEY_SAFE = "._:/+-"
@@ -141,6 +142,8 @@ class EventPlan:
     inputs: list[InputRead]
     outputs: list[NodeUpdate]
     commit: NodeUpdate | None
+    # Data-quality metrics and checks per dataset (docs/openlineage.md, "Data quality").
+    quality: tuple[DatasetQuality, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +300,7 @@ def plan_event(event: RunEventIn) -> EventPlan:
                 out = version_update(key, given or run_key, {**per_version, **extra}, rank=1)
                 outputs[out.key] = out
             elif isinstance(item, InputDatasetIn):
+                check_metrics(item.inputFacets, path=(*path, "inputFacets"))
                 inputs.setdefault(key, InputRead(key, given, {**per_version, **extra}))
     job_props = {"name": event.job.name, "namespace": event.job.namespace}
     return EventPlan(
@@ -308,7 +312,27 @@ def plan_event(event: RunEventIn) -> EventPlan:
         inputs=list(inputs.values()),
         outputs=list(outputs.values()),
         commit=_commit(job_facets),
+        quality=_quality(list(inputs.values()), list(outputs.values()), run_facets),
     )
+
+
+def _quality(
+    inputs: list[InputRead], outputs: list[NodeUpdate], run_facets: Mapping[str, Any]
+) -> tuple[DatasetQuality, ...]:
+    """What the event reports of each dataset's quality: an input's facets, and the run's
+    tests, which are about what it read (or, reading nothing, what it wrote)."""
+    found = [
+        quality_of(r.facets, run_facets, dataset=r.dataset, with_tests=True,
+                   version=versioned(r.dataset, r.version) if r.version is not None else None)
+        for r in inputs
+    ]  # fmt: skip
+    if not inputs:
+        found += [
+            quality_of({}, run_facets, dataset=o.props["dataset"], version=o.key,
+                       with_tests=True)
+            for o in outputs
+        ]  # fmt: skip
+    return tuple(q for q in found if q is not None)
 
 
 def plan_dataset_event(event: DatasetEventIn) -> DatasetPlan:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, uid
@@ -118,10 +118,26 @@ class LifecycleStateChangeFacet(_Open):
 
 
 # --- input and output dataset facets ------------------------------------------------------
+# Data-quality values become observations (docs/openlineage.md, "Data quality"): a count
+# is a non-negative integer, any other metric a finite number.
+Count = Annotated[int, Field(ge=0)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+Scalar = str | bool | int | float
+
+
 class Assertion(_Open):
-    assertion: str
+    """One check of `dataQualityAssertions` (1-1-0 adds severity, failures, properties);
+    `expected` and `actual`, which the spec leaves to producers, are read from the
+    assertion or its `properties`."""
+
+    assertion: str = Field(min_length=1)
     success: bool
     column: str | None = None
+    severity: str | None = None
+    failures: Count | None = None
+    properties: dict[str, Any] | None = None
+    expected: Scalar | None = None
+    actual: Scalar | None = None
 
 
 class DataQualityAssertionsFacet(_Open):
@@ -129,22 +145,22 @@ class DataQualityAssertionsFacet(_Open):
 
 
 class ColumnMetrics(_Open):
-    nullCount: int | None = None
-    distinctCount: int | None = None
-    sum: float | None = None
-    count: float | None = None
-    min: float | None = None
-    max: float | None = None
-    quantiles: dict[str, float] | None = None
+    nullCount: Count | None = None
+    distinctCount: Count | None = None
+    sum: Number | None = None
+    count: Number | None = Field(default=None, ge=0)
+    min: Number | None = None
+    max: Number | None = None
+    quantiles: dict[str, Number] | None = None
 
 
 class DataQualityMetricsFacet(_Open):
     # The spec requires columnMetrics; producers that send only counts are common, so they
     # are accepted, and the columns' metrics are checked when given.
     columnMetrics: dict[str, ColumnMetrics] | None = None
-    rowCount: int | None = None
-    bytes: int | None = None
-    fileCount: int | None = None
+    rowCount: Count | None = None
+    bytes: Count | None = None
+    fileCount: Count | None = None
 
 
 class OutputStatisticsFacet(_Open):
@@ -203,6 +219,25 @@ class ProcessingEngineFacet(_Open):
     openlineageAdapterVersion: str | None = None
 
 
+class RunTest(_Open):
+    """One test of the `test` run facet (TestRunFacet 1-0-0): `status` pass, fail or skip."""
+
+    name: str = Field(min_length=1)
+    status: str = Field(min_length=1)
+    severity: str | None = None
+    type: str | None = None
+    description: str | None = None
+    expected: Scalar | None = None
+    actual: Scalar | None = None
+    content: str | None = None
+    contentType: str | None = None
+    params: dict[str, Any] | None = None
+
+
+class RunTestsFacet(_Open):
+    tests: list[RunTest]
+
+
 FacetModel = type[_Open]
 DATASET_FACETS: dict[str, FacetModel] = {
     "schema": SchemaFacet,
@@ -232,6 +267,7 @@ RUN_FACETS: dict[str, FacetModel] = {
     "errorMessage": ErrorMessageFacet,
     "nominalTime": NominalTimeFacet,
     "processing_engine": ProcessingEngineFacet,
+    "test": RunTestsFacet,
 }
 # Facets that describe one version of a dataset rather than the dataset as a whole.
 VERSION_FACETS = frozenset({"schema", "columnLineage", "version"})

@@ -20,6 +20,7 @@ from lineage_catalog.ingest.openlineage import (
 )
 from lineage_catalog.ingest.openlineage_facets import derived_props
 from lineage_catalog.services import audit
+from lineage_catalog.services.openlineage_quality import record_quality
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import decode_props, encode_props, now
 
@@ -76,7 +77,7 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
         superseded = sorted(by_name & context.implicit_datasets)
         if superseded:
             await tx.run("openlineage/drop_implicit_reads", run=plan.run.uid, datasets=superseded)
-        await _link(tx, plan=plan, inputs=named)
+        await _link(tx, plan=plan, inputs=named, context=context)
         affected = reresolve_since(
             plan=plan, before=existing.get(plan.run.uid, {}), after=run, existing=existing,
             generated=context.generated,
@@ -102,8 +103,11 @@ async def record_run_event(graph: Graph, *, plan: EventPlan, actor: Actor) -> Re
         ]
         if relinked:
             after["relinked"] = relinked
+        quality, observed = await record_quality(tx, plan=plan, actor=actor)
+        if quality is not None:
+            after["quality"] = quality.audit()
         change = Change("openlineage.run_event", plan.run.uid, before or None, after)
-        await audit.record(tx, actor=actor, changes=[change])
+        await audit.record(tx, actor=actor, changes=[change, *observed])
         return recorded
 
     return await graph.write(work)
@@ -248,12 +252,15 @@ async def _upsert(
     return run
 
 
-async def _link(tx: WriteTx, *, plan: EventPlan, inputs: list[NodeUpdate]) -> None:
+async def _link(
+    tx: WriteTx, *, plan: EventPlan, inputs: list[NodeUpdate], context: _Context
+) -> None:
     """The event's links; `inputs` are the versions it reads by name (implicit reads are
-    linked by _relink)."""
+    linked by _relink). A named read's link carries the reader's facets as an implicit
+    one does (merged over the run's events), so that each run's data-quality report of a
+    version is kept apart from the others' (docs/openlineage.md, "Data quality")."""
     run = plan.run.uid
     pairs: list[tuple[Rel, str, str]] = [(Rel.RUN_OF, run, plan.job.uid)]
-    pairs += [(Rel.USED, run, v.uid) for v in inputs]
     pairs += [(Rel.GENERATED, run, v.uid) for v in plan.outputs]
     pairs += [
         (Rel.VERSION_OF, v.uid, uid(Kind.DATASET, v.props["dataset"]))
@@ -264,13 +271,19 @@ async def _link(tx: WriteTx, *, plan: EventPlan, inputs: list[NodeUpdate]) -> No
     rows: list[dict[str, Any]] = [
         {"source": s, "target": t, "type": rel.value, "props": {}} for rel, s, t in pairs
     ]
+    reads = {uid(Kind.DATASET, r.dataset): r for r in plan.inputs if r.version is not None}
+    stored = {row["version"]: row["props"] or {} for row in context.used if not row["implicit"]}
+    for v in inputs:
+        read = reads.get(uid(Kind.DATASET, v.props["dataset"]))
+        props = read_props(read, stored.get(v.uid, {}), event_time=plan.event_time)
+        rows.append({"source": run, "target": v.uid, "type": Rel.USED.value, "props": props})
     await tx.run("node/merge_edges", rows=rows, now=now())
 
 
 def read_props(
     read: InputRead | None, stored: Mapping[str, Any], *, event_time: datetime
 ) -> dict[str, Any]:
-    """The properties of an implicit USED link: the reader's facets merged as node facets are.
+    """The properties of a USED link: the reader's facets merged as node facets are.
 
     Kept on the link rather than on the version, so that they follow it when it moves."""
     decoded = decode_props(stored)

@@ -441,6 +441,31 @@ class DatasetVersion(Entity):
         seen: dict[str, Classification] = {c.key: c for c in [*own, *inherited]}
         return list(seen.values())
 
+    @strawberry.field(
+        description="The data-quality checks OpenLineage events reported about it (the "
+        "dataQualityAssertions input facet of each run reading it, the `test` run facet), "
+        "newest first; `failedOnly` keeps the failed ones. Restricted like `facets`."
+    )
+    async def quality_checks(
+        self,
+        info: Info[Context, None],
+        failed_only: Annotated[
+            bool, strawberry.argument(description="Only the failed checks; default false.")
+        ] = False,
+    ) -> list[_QualityCheck] | None:
+        from lineage_catalog.api.graphql.quality import quality_checks
+
+        return await quality_checks(info, self.record, failed_only=failed_only)
+
+    @strawberry.field(
+        description="The dataQualityMetrics OpenLineage events reported about it, under the "
+        "metric names DATA_QUALITY monitors watch, newest first. Restricted like `facets`."
+    )
+    async def quality_metrics(self, info: Info[Context, None]) -> list[_QualityMetric] | None:
+        from lineage_catalog.api.graphql.quality import quality_metrics
+
+        return await quality_metrics(info, self.record)
+
 
 @strawberry.type(
     description="A model input computed by a run from dataset versions. Key: e.g. "
@@ -723,7 +748,10 @@ class ModelVersion(Entity):
 
 if TYPE_CHECKING:
     from lineage_catalog.api.graphql.monitoring import Incident
+    from lineage_catalog.api.graphql.quality import QualityCheck, QualityMetric
 _Incident = Annotated["Incident", strawberry.lazy("lineage_catalog.api.graphql.monitoring")]
+_QualityCheck = Annotated["QualityCheck", strawberry.lazy("lineage_catalog.api.graphql.quality")]
+_QualityMetric = Annotated["QualityMetric", strawberry.lazy("lineage_catalog.api.graphql.quality")]
 
 
 @strawberry.type(
