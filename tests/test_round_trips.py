@@ -97,6 +97,44 @@ def test_prediction_trace_statements_do_not_grow_with_the_lineage(
     assert small[0] == 1
 
 
+# The trace's nested fields through fragments, and the same document asked again (its
+# selection is worked out once per document).
+TRACE_FRAGMENTS = """
+query Trace($key: String!) {
+  predictionTrace(key: $key) { ...Parts codeCommits { ... on CodeCommit { author { id } } } }
+}
+fragment Parts on PredictionTrace {
+  runs { id ... on Run { codeCommit { id } } }
+  ... on PredictionTrace { owners { role owner { ... on Person { id } } target { id } } }
+}
+"""
+TRACE_WITHOUT_NESTED = """
+query Trace($key: String!) { predictionTrace(key: $key) { runs { id } codeCommits { id } } }
+"""
+
+
+def test_a_trace_is_one_statement_whatever_it_selects(
+    client: TestClient, clean_graph: Driver, settings: Settings
+) -> None:
+    load(settings, layered_lineage(width=3))
+    full = post(client, TRACE, key="p")
+    for query in (TRACE_FRAGMENTS, TRACE_FRAGMENTS, TRACE_WITHOUT_NESTED, TRACE):
+        body = post(client, query, key="p")
+        assert "errors" not in body, body["errors"]
+        assert body["extensions"]["neo4jStatements"] == 1, query
+        trace, expected = body["data"]["predictionTrace"], full["data"]["predictionTrace"]
+        assert [r["id"] for r in trace["runs"]] == [r["id"] for r in expected["runs"]]
+        if "owners" in trace:
+            assert trace["owners"] == [
+                {**o, "owner": {"id": o["owner"]["id"]}} for o in expected["owners"]
+            ]
+            assert trace["runs"] == expected["runs"]
+            authors = [c["author"] for c in trace["codeCommits"]]
+            assert authors == [c["author"] for c in expected["codeCommits"]]
+    assert len(full["data"]["predictionTrace"]["owners"]) > 3
+    assert all(r["codeCommit"] for r in full["data"]["predictionTrace"]["runs"])
+
+
 def test_nested_fields_batch_through_loaders(
     client: TestClient, clean_graph: Driver, settings: Settings
 ) -> None:

@@ -21,9 +21,29 @@ _PARENT = {
 _OWNED = (Kind.DATASET_VERSION, Kind.FEATURE, Kind.MODEL_VERSION)
 
 
+# What a trace field of a parsed document selects, by (id of its operation, path): the
+# operation is the one object ParserCache hands every request of the same text, and it is
+# kept here (so that its id is not reused) until 256 other trace fields push it out.
+_WANTED: dict[tuple[int, tuple[str | int, ...]], tuple[object, tuple[bool, bool, bool]]] = {}
+_WANTED_MAX = 256
+
+
 def _wanted(info: Info[Context, None]) -> tuple[bool, bool, bool]:
     """Whether the trace's selection asks for owners, commits' authors and runs' commits
-    (through fragments too): the statement finds only what is asked for."""
+    (through fragments too), worked out once per document and field."""
+    operation = info.operation
+    key = (id(operation), tuple(info.path.as_list()))
+    found = _WANTED.get(key)
+    if found is not None and found[0] is operation:
+        return found[1]
+    wanted = _selected(info)
+    if len(_WANTED) >= _WANTED_MAX:
+        del _WANTED[next(iter(_WANTED))]
+    _WANTED[key] = (operation, wanted)
+    return wanted
+
+
+def _selected(info: Info[Context, None]) -> tuple[bool, bool, bool]:
     owners = authors = run_commits = False
     pending: list[tuple[str | None, object]] = [
         (None, s) for field in info.selected_fields for s in field.selections
