@@ -408,3 +408,34 @@ def test_every_example_of_the_docs_section_runs(client: TestClient, clean_graph:
     opened = {e["node"]["monitor"]: e["node"] for e in answers[-1]["incidents"]["edges"]}
     assert sorted(opened) == ["loans-checks", "loans-income-nulls"]
     assert opened["loans-checks"]["evidence"][0]["value"] == 2
+
+
+def _statements(client: TestClient, query: str) -> int:
+    body = post(client, query)
+    assert "errors" not in body, body
+    return int(body["extensions"]["neo4jStatements"])
+
+
+def test_quality_reads_cost_the_same_statements_for_one_version_or_many(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    versions = [f"v{i}" for i in range(4)]
+    for i, version in enumerate(versions):
+        _send(client, _event(f"dq-{i}", 5, inputs=[_input(version=version, metrics=METRICS,
+                             assertions=ASSERTIONS)], tests=TESTS))  # fmt: skip
+
+    def query(keys: list[str], quality: bool) -> str:
+        fields = "qualityChecks { name run { key } } qualityMetrics { metric }" if quality else ""
+        return "{ " + " ".join(
+            f'v{i}: datasetVersion(key: "{NS}/public.loans@{key}") {{ key {fields} }}'
+            for i, key in enumerate(keys)
+        ) + " }"  # fmt: skip
+
+    added = [
+        _statements(client, query(keys, True)) - _statements(client, query(keys, False))
+        for keys in (versions[:1], versions)
+    ]
+    # The reports of every version, and the runs that made them: the same few statements.
+    assert added[0] == added[1] <= 3, added
+    body = post(client, query(versions, True))["data"]
+    assert all(len(v["qualityChecks"]) == 6 for v in body.values())
