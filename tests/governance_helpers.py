@@ -82,16 +82,21 @@ def root_fields(query: str) -> set[str]:
     }
 
 
-def bulk_load(
-    client: TestClient, kind: str, rows: list[dict[str, Any]], reason: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    """POST rows as an Arrow IPC stream to /api/v1/load/<kind>: (status, body)."""
+def arrow_stream(rows: list[dict[str, Any]]) -> bytes:
+    """Rows as the body of a bulk load: one Arrow IPC stream."""
     sink = io.BytesIO()
     table = pa.Table.from_pylist(rows)
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
+    return sink.getvalue()
+
+
+def bulk_load(
+    client: TestClient, kind: str, rows: list[dict[str, Any]], reason: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """POST rows as an Arrow IPC stream to /api/v1/load/<kind>: (status, body)."""
     params = {"reason": reason} if reason else None
-    response = client.post(f"/api/v1/load/{kind}", content=sink.getvalue(), params=params)
+    response = client.post(f"/api/v1/load/{kind}", content=arrow_stream(rows), params=params)
     body: dict[str, Any] = response.json()
     return response.status_code, body
 

@@ -7,14 +7,12 @@ that what a client sends reaches every session of the request."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
@@ -22,6 +20,7 @@ from neo4j import Driver
 from lineage_catalog.app import create_app
 from lineage_catalog.settings import Settings
 from lineage_catalog_client import CatalogClient
+from tests.governance_helpers import arrow_stream
 
 DOCS = Path(__file__).parents[1] / "docs" / "scaling.md"
 WRITE = "mutation($key: String!) { registerJob(input: {key: $key}) { key } }"
@@ -107,23 +106,17 @@ def test_bookmarks_of_the_wrong_shape_are_refused_before_any_work(
     assert _post(client, READ, key="b.shape").json()["data"]["job"] is None
 
 
-def _arrow(rows: list[dict[str, Any]]) -> bytes:
-    sink = io.BytesIO()
-    table = pa.Table.from_pylist(rows)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
-
-
 def test_a_rest_load_answers_its_bookmark_and_takes_one(client: TestClient) -> None:
     load = "/api/v1/load/features"
-    response = client.post(load, content=_arrow([{"key": "b.rest", "name": "rest"}]))
+    response = client.post(load, content=arrow_stream([{"key": "b.rest", "name": "rest"}]))
     assert response.status_code == 200, response.text
     bookmark = response.headers[HEADER]
     read = _post(client, FEATURE, [bookmark], key="b.rest").json()
     assert read["data"]["feature"] == {"key": "b.rest"}, read
     # One given back in the header moves on with the next load.
-    again = client.post(load, content=_arrow([{"key": "b.rest2"}]), headers={HEADER: bookmark})
+    again = client.post(
+        load, content=arrow_stream([{"key": "b.rest2"}]), headers={HEADER: bookmark}
+    )
     assert again.status_code == 200 and again.headers[HEADER] != bookmark, again.text
 
 
@@ -131,7 +124,7 @@ def test_a_rest_header_of_the_wrong_shape_is_refused_and_nothing_is_loaded(
     client: TestClient,
 ) -> None:
     refused = client.post(
-        "/api/v1/load/features", content=_arrow([{"key": "b.refused"}]),
+        "/api/v1/load/features", content=arrow_stream([{"key": "b.refused"}]),
         headers={HEADER: "ok, bad\x01one"},
     )  # fmt: skip
     assert refused.status_code == 400, refused.text

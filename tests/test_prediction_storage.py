@@ -10,7 +10,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
@@ -25,6 +24,7 @@ from lineage_catalog.store import bulk
 from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import Graph, open_driver
 from tests.factories import apply_migration_twice
+from tests.governance_helpers import arrow_stream
 from tests.graphql_client import gql
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -57,16 +57,11 @@ def test_graphql_and_bulk_store_a_prediction_the_same_way(
         """mutation { recordPrediction(input: {key: "by-gql", deployment: "prod/m",
         modelVersion: "m@1", time: "2026-03-01T12:00:00Z", output: "{\\"s\\": 1}"}) { key } }""",
     )
-    sink = io.BytesIO()
-    table = pa.Table.from_pylist([
+    body = arrow_stream([
         {"key": "by-bulk", "deployment": "prod/m", "model_version": "m@1", "time": T0,
          "output": '{"s": 1}'},
     ])  # fmt: skip
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    response = client.post(
-        "/api/v1/load/predictions", content=sink.getvalue(), params={"reason": "test"}
-    )
+    response = client.post("/api/v1/load/predictions", content=body, params={"reason": "test"})
     assert response.status_code == 200, response.text
     by_gql, by_bulk = _stored(clean_graph, "by-gql"), _stored(clean_graph, "by-bulk")
     assert by_gql == by_bulk
@@ -150,14 +145,6 @@ def test_counts_per_deployment_and_version_are_index_seeks(clean_graph: Driver) 
     assert re.search(r"RANGE INDEX p:Prediction\((deployment|model_version), time\)", details)
 
 
-def _ipc(rows: list[dict[str, Any]]) -> bytes:
-    sink = io.BytesIO()
-    table = pa.Table.from_pylist(rows)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
-
-
 def test_new_keys_repeated_in_a_file_or_raced_by_another_load_land_once(
     client: TestClient, clean_graph: Driver, settings: Settings
 ) -> None:
@@ -170,6 +157,7 @@ def test_new_keys_repeated_in_a_file_or_raced_by_another_load_land_once(
          "time": T0 + timedelta(seconds=i), "output": str(i)}
         for i in range(400)
     ]  # fmt: skip
+    body = arrow_stream(rows)
     actor = Actor("ServiceAccount:test-loader", True, Interface.CLI, "test-loader")
 
     async def race() -> list[bulk_load.LoadReport]:
@@ -177,7 +165,7 @@ def test_new_keys_repeated_in_a_file_or_raced_by_another_load_land_once(
         try:
             graph = Graph(driver, database=settings.neo4j_database)
             return list(await asyncio.gather(*(
-                bulk_load.load(graph, source=io.BytesIO(_ipc(rows)), kind=LoadKind.PREDICTIONS,
+                bulk_load.load(graph, source=io.BytesIO(body), kind=LoadKind.PREDICTIONS,
                                actor=actor, batch_size=200)
                 for _ in range(2)
             )))  # fmt: skip
