@@ -62,6 +62,7 @@ class History:
     (resolveAfter 1); the hand-opened ones stay open."""
 
     intervals: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     predictions: list[tuple[str, str, str, datetime]] = field(default_factory=list)
     boundaries: list[datetime] = field(default_factory=list)
 
@@ -134,6 +135,7 @@ def _history(client: TestClient, settings: Settings, seed: int) -> History:
         gql(client, REGISTER, input={"key": f"mon-{n}", "target": target, "type": "DATA_QUALITY",
                                      "metric": "null_rate", "threshold": 0.5,
                                      "resolveAfter": 1})  # fmt: skip
+    history.rows = rows
     status, body = bulk_load(client, "observations", rows)
     assert status == 200 and body["rejected"] == 0, body
     hand = [(m, t, at) for m, t, at, _ in history.intervals if m.startswith("hand-")]
@@ -479,6 +481,53 @@ def test_the_docs_examples_answer_what_the_docs_say(client: TestClient) -> None:
     path = ["DatasetVersion:loans-train@3", "Run:train-credit-risk-2",
             "ModelVersion:credit-risk@2"]  # fmt: skip
     assert flagged["incident"]["flags"] == [{"node": {"id": path[-1]}, "path": path}]
+    health = _answer(answers, 'deployment(key: "prod/credit-risk-api")')["deployment"]["health"]
+    assert not health["healthy"]
+    assert [i["key"] for i in health["openIncidents"]] == [drift]
+    psi = {m["monitor"]["key"]: m for m in health["monitors"]}["credit-risk-dti-psi"]
+    assert psi["breached"] and psi["latest"]["observedAt"].startswith("2026-05-08")
+    assert _answer(answers, "productionView {")["productionView"] == []
     upstream = [i for i in flagged["incidentsUpstream"]
                 if i["incident"]["key"] == "loans-train-3-nulls"]  # fmt: skip
     assert [(i["subject"]["id"], i["path"]) for i in upstream] == [(path[0], path[::-1])]
+
+
+PRODUCTION = """query($asOf: DateTime) { productionView { key
+  health(asOf: $asOf) { asOf healthy openIncidents { key monitor openedAt }
+    monitors { monitor { key } latest { value observedAt } breached } } } }"""
+
+
+def test_production_view_shows_open_incidents_and_latest_monitor_values(
+    client: TestClient, settings: Settings
+) -> None:
+    history = _history(client, settings, seed=31)
+    rows: list[dict[str, Any]] = history.rows
+    monitors = {f"mon-{n}": t for n, t in enumerate(TARGETS * 2)}
+    rng = random.Random(8)
+    counts = set()
+    for at in [*rng.sample(history.boundaries, 6), None]:
+        when = at or datetime.now(UTC)
+        body = post(client, PRODUCTION, asOf=at.isoformat() if at else None)
+        assert "errors" not in body, body
+        counts.add(body["extensions"]["neo4jStatements"])
+        view = body["data"]["productionView"]
+        assert [d["key"] for d in view] == DEPLOYMENTS
+        for deployment in view:
+            target = f"Deployment:{deployment['key']}"
+            health = deployment["health"]
+            expected = {(m, opened) for m, t, opened, closed in history.intervals
+                        if t == target and opened <= when
+                        and (closed is None or when < closed)}  # fmt: skip
+            assert {_answered(i) for i in health["openIncidents"]} == expected, (target, at)
+            latest = {}
+            for row in sorted(rows, key=lambda r: r["observed_at"]):
+                if monitors[row["monitor"]] == target and row["observed_at"] <= when:
+                    latest[row["monitor"]] = (row["value"], row["observed_at"])
+            found = {m["monitor"]["key"]: m["latest"] for m in health["monitors"]}
+            assert set(found) == {m for m, t in monitors.items() if t == target}
+            assert {m: (v["value"], datetime.fromisoformat(v["observedAt"]))
+                    for m, v in found.items() if v} == latest  # fmt: skip
+            assert health["healthy"] == (not expected and not any(
+                v[0] > 0.5 for v in latest.values()))  # fmt: skip
+    # productionView, then the health of every deployment in one statement.
+    assert counts == {2}, counts

@@ -13,6 +13,7 @@ from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid
 from lineage_catalog.domain.monitoring import Incident
 from lineage_catalog.services import lineage
 from lineage_catalog.services.lineage import Start
+from lineage_catalog.store import monitoring as monitoring_store
 from lineage_catalog.store import monitoring_reads as store
 from lineage_catalog.store import questions
 from lineage_catalog.store.graph import Graph
@@ -227,3 +228,11 @@ async def incidents_upstream(
                 best[subject] = path
         paths += [IncidentPath(o.incident, s, p) for s, p in best.items()]
     return sorted(paths, key=lambda p: (len(p.path), p.path, p.incident.key))
+
+
+async def health_of_targets(
+    graph: Graph, *, targets: Sequence[str], at: datetime, limit: int
+) -> dict[str, monitoring_store.Health]:
+    """The health of many nodes at `at` (monitors with their latest value, incidents open
+    then), by uid, in one statement."""
+    return await monitoring_store.health_of_targets(graph, targets=targets, at=at, limit=limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lineage_catalog.domain.drift import ColumnProfile
@@ -246,18 +246,28 @@ class Health:
 async def health(graph: Graph, *, target: str, at: datetime, limit: int) -> Health | None:
     """Monitors of target with their latest observation at `at`, and the incidents open
     then (one statement); None when there is no such node."""
-    rows = await graph.read(
-        "monitoring/health", target=target, at=at, limit=limit, evidence_limit=EVIDENCE_LIMIT
-    )
-    if not rows:
-        return None
-    row = rows[0]
-    monitors = [
-        MonitorHealth(to_monitor(m["monitor"]),
-                      to_observation(m["latest"]) if m["latest"] else None)
-        for m in row["monitors"]
-    ]  # fmt: skip
-    return Health(to_node(row["target"]), monitors, [to_incident(i) for i in row["incidents"]])
+    found = await health_of_targets(graph, targets=[target], at=at, limit=limit)
+    return found.get(target)
+
+
+async def health_of_targets(
+    graph: Graph, *, targets: Sequence[str], at: datetime, limit: int
+) -> dict[str, Health]:
+    """`health` of each node of targets that exists, by uid (one statement for all)."""
+    rows = await graph.read_collected(
+        "monitoring/health_of_targets", targets=list(targets), at=at.astimezone(UTC),
+        limit=limit, evidence_limit=EVIDENCE_LIMIT,
+    )  # fmt: skip
+    found = {}
+    for row in rows:
+        monitors = [
+            MonitorHealth(to_monitor(m["monitor"]),
+                          to_observation(m["latest"]) if m["latest"] else None)
+            for m in row["monitors"]
+        ]  # fmt: skip
+        target = to_node(row["target"])
+        found[target.uid] = Health(target, monitors, [to_incident(i) for i in row["incidents"]])
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,6 +343,23 @@ class Health:
     )
 
 
+def health_type(found: stored.Health, at: datetime) -> Health:
+    """A node's health at `at` as the API answers it."""
+    monitors = [
+        MonitorHealth(monitor=Monitor.from_domain(m.monitor),
+                      latest=Observation.from_domain(m.latest) if m.latest else None,
+                      breached=bool(m.latest and m.latest.breached))
+        for m in found.monitors
+    ]  # fmt: skip
+    return Health(
+        target=to_type(found.target),
+        as_of=at,
+        monitors=monitors,
+        healthy=not found.incidents and not any(m.breached for m in monitors),
+        open_incidents=[Incident.from_domain(i) for i in found.incidents],
+    )
+
+
 @strawberry.type(description="What recordObservation wrote.")
 class ObservationPayload:
     observation: Observation | None = strawberry.field(
@@ -653,21 +670,7 @@ class MonitoringQuery:
         found = await incident_service.health(
             info.context.graph, target=str(target), at=at, limit=info.context.settings.max_page_size
         )
-        if found is None:
-            return None
-        monitors = [
-            MonitorHealth(monitor=Monitor.from_domain(m.monitor),
-                          latest=Observation.from_domain(m.latest) if m.latest else None,
-                          breached=bool(m.latest and m.latest.breached))
-            for m in found.monitors
-        ]  # fmt: skip
-        return Health(
-            target=to_type(found.target),
-            as_of=at,
-            monitors=monitors,
-            healthy=not found.incidents and not any(m.breached for m in monitors),
-            open_incidents=[Incident.from_domain(i) for i in found.incidents],
-        )
+        return health_type(found, at) if found is not None else None
 
 
 @strawberry.type

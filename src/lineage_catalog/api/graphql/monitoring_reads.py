@@ -15,12 +15,13 @@ from strawberry.types import Info
 
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.loaders import Loaders
-from lineage_catalog.api.graphql.monitoring import Incident
+from lineage_catalog.api.graphql.monitoring import Health, Incident, health_type
 from lineage_catalog.api.graphql.pagination import checked_depth
 from lineage_catalog.api.graphql.types import CatalogNode, Deployment, to_type
 from lineage_catalog.domain import monitoring as rules
-from lineage_catalog.domain.model import Kind, uid
+from lineage_catalog.domain.model import Kind, NodeRecord, uid
 from lineage_catalog.services import incident_reads as service
+from lineage_catalog.store import monitoring as stored
 
 if TYPE_CHECKING:
     from lineage_catalog.api.graphql.queries import PredictionTrace
@@ -119,6 +120,20 @@ class _ReadLoaders:
             load_fn=flags
         )
 
+        async def health(keys: Sequence[tuple[str, datetime]]) -> list[stored.Health | None]:
+            found: dict[tuple[str, datetime], stored.Health] = {}
+            for at in sorted({a for _, a in keys}):
+                answers = await service.health_of_targets(
+                    context.graph, targets=[u for u, a in dict.fromkeys(keys) if a == at],
+                    at=at, limit=context.settings.max_page_size,
+                )  # fmt: skip
+                found.update({(u, at): h for u, h in answers.items()})
+            return [found.get(k) for k in keys]
+
+        self.health: DataLoader[tuple[str, datetime], stored.Health | None] = DataLoader(
+            load_fn=health
+        )
+
 
 _BY_REQUEST: WeakKeyDictionary[Loaders, _ReadLoaders] = WeakKeyDictionary()
 
@@ -213,3 +228,13 @@ async def incidents_upstream(
                      path=[strawberry.ID(u) for u in p.path])
         for p in found if p.subject in records
     ]  # fmt: skip
+
+
+async def node_health(
+    info: Info[Context, None], node: NodeRecord, as_of: datetime | None
+) -> Health | None:
+    """A node's health at asOf (the request's now), batched with every other node's of the
+    request: productionView's deployments cost one statement together."""
+    at = as_of or info.context.loaders.at
+    found = await _loaders(info).health.load((node.uid, at))
+    return health_type(found, at) if found is not None else None

@@ -788,6 +788,21 @@ class Deployment(CatalogNode):
     async def owners(self, info: Info[Context, None], as_of: AsOf = None) -> list[Ownership]:
         return await owners_of(info, self.record, as_of)
 
+    @strawberry.field(
+        description="How it stands now (or at asOf): each monitor watching it with its "
+        "latest value, and the incidents about it open then (productionView, Q9). One "
+        "statement for every deployment of a request."
+    )
+    async def health(self, info: Info[Context, None], as_of: AsOf = None) -> _Health | None:
+        from lineage_catalog.api.graphql.monitoring_reads import node_health
+
+        return await node_health(info, self.record, as_of)
+
+
+_Health = Annotated["Health", strawberry.lazy("lineage_catalog.api.graphql.monitoring")]
+if TYPE_CHECKING:
+    from lineage_catalog.api.graphql.monitoring import Health
+
 
 @strawberry.type(
     description="One prediction, MADE_BY a deployment and a model version; predictionTrace "
