@@ -19,7 +19,7 @@ from neo4j import Driver
 
 from lineage_catalog.store.files import query_text
 from tests.fingerprint import fingerprint, graph_rows
-from tests.governance_helpers import audit_count, audit_events
+from tests.governance_helpers import account_token, audit_count, audit_events, post_as
 from tests.graphql_client import gql, post
 
 PRODUCER = "https://example.com/lineage-catalog-tests/quality"
@@ -145,13 +145,6 @@ def test_metrics_and_checks_become_observations_of_the_monitors_watching_them(
         "source": "openlineage", "run": "dq-1", "job": "ge/suite-dq-1",
         "event_type": "COMPLETE", "dataset": f"{NS}/public.loans", "dataset_version": VERSION_KEY,
         "metric": "failed_assertions", "column": None,
-        "failed": [
-            {"name": "not_null", "column": "income", "expected": "0", "actual": "80"},
-            {"name": "unique", "column": "income", "expected": "700 distinct",
-             "actual": "699 distinct"},
-            {"name": "assert_income_positive", "column": None, "expected": ">= 0",
-             "actual": "-12.5"},
-        ],
     }  # fmt: skip
     # Breaches opened incidents about each monitor's target (income-checks: 2 is above 1).
     incidents = {e["node"]["monitor"]: e["node"] for e in
@@ -439,3 +432,31 @@ def test_quality_reads_cost_the_same_statements_for_one_version_or_many(
     assert added[0] == added[1] <= 3, added
     body = post(client, query(versions, True))["data"]
     assert all(len(v["qualityChecks"]) == 6 for v in body.values())
+
+
+def test_a_restricted_versions_checks_are_shown_only_to_the_cleared(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    _send(client, _event("dq-1", 0, inputs=[_input()], kind="START"))
+    _monitor(client, "checks", DATASET, "failed_assertions", 0)
+    secret = {"assertion": "canary_check_5e1d", "column": "ssn_canary_5e1d", "success": False,
+              "expected": "no ssn", "actual": "123-45-canary"}  # fmt: skip
+    _send(client, _event("dq-1", 5, inputs=[_input(metrics={"rowCount": 3},
+                         assertions=[secret])]))  # fmt: skip
+    gql(client, 'mutation { registerClassification(input: {key: "PII", restricted: true}) '
+                "{ key } }")  # fmt: skip
+    gql(client, f'mutation {{ classify(target: "DatasetVersion:{VERSION_KEY}", '
+                'classifications: ["PII"], reason: "holds SSNs") { id } }')  # fmt: skip
+    uncleared = account_token(client, "Person:dq-reader@acme.example", ["reader"])
+    cleared = account_token(client, "Person:dq-cleared@acme.example", ["reader"], ["PII"])
+    hidden = post_as(client, uncleared, QUALITY, key=VERSION_KEY, failed=True)
+    assert hidden["data"]["datasetVersion"] == {"qualityChecks": None, "qualityMetrics": None}
+    shown = post_as(client, cleared, QUALITY, key=VERSION_KEY, failed=True)
+    (check,) = shown["data"]["datasetVersion"]["qualityChecks"]
+    assert (check["name"], check["column"], check["actual"]) == (
+        "canary_check_5e1d", "ssn_canary_5e1d", "123-45-canary")  # fmt: skip
+    # The observation and its incident, which any reader reads, quote none of it.
+    evidence = post_as(client, uncleared, """{ incidents { edges { node { key
+        evidence { value details } } } } }""")  # fmt: skip
+    assert evidence["data"]["incidents"]["edges"][0]["node"]["evidence"][0]["value"] == 1
+    assert "canary" not in json.dumps(evidence)

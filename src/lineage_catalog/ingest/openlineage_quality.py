@@ -33,7 +33,6 @@ _SKIPPED = frozenset({"skip", "skipped"})
 _COLUMN_METRICS = {"nullCount": "null_count", "distinctCount": "distinct_count", "sum": "sum",
                    "count": "count", "min": "min", "max": "max"}  # fmt: skip
 _DATASET_METRICS = {"rowCount": "row_count", "bytes": "bytes", "fileCount": "file_count"}
-FAILED_IN_DETAILS = 20  # failed checks listed in an observation's details
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +60,6 @@ class Check:
     @property
     def failed(self) -> bool:
         return self.status == "fail"
-
-    def summary(self) -> dict[str, Any]:
-        """What an observation's details keep of a failed check."""
-        return {"name": self.name, "column": self.column, "expected": self.expected,
-                "actual": self.actual}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

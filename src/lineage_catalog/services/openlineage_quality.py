@@ -16,12 +16,7 @@ from lineage_catalog.domain.errors import ConflictError
 from lineage_catalog.domain.model import Kind, uid
 from lineage_catalog.domain.monitoring import MonitorType, ObservationCommand
 from lineage_catalog.ingest.openlineage import EventPlan
-from lineage_catalog.ingest.openlineage_quality import (
-    FAILED_ASSERTIONS,
-    FAILED_IN_DETAILS,
-    DatasetQuality,
-    Metric,
-)
+from lineage_catalog.ingest.openlineage_quality import DatasetQuality, Metric
 from lineage_catalog.services import monitoring
 from lineage_catalog.store.graph import WriteTx
 
@@ -56,9 +51,9 @@ def _details(plan: EventPlan, quality: DatasetQuality, metric: Metric) -> dict[s
         "event_type": plan.event_type, "dataset": quality.dataset,
         "dataset_version": quality.version, "metric": metric.name, "column": metric.column,
     }  # fmt: skip
-    if metric.name == FAILED_ASSERTIONS:
-        failed = [c for c in quality.checks if c.failed and metric.column in (None, c.column)]
-        details["failed"] = [c.summary() for c in failed[:FAILED_IN_DETAILS]]
+    # Not the failed checks themselves: their names, columns and values may quote a
+    # restricted version's data, and observations are read by any reader. They are read on
+    # the version (DatasetVersion.qualityChecks), restricted like its facets.
     return details
 
 
