@@ -460,3 +460,24 @@ def test_a_restricted_versions_checks_are_shown_only_to_the_cleared(
         evidence { value details } } } } }""")  # fmt: skip
     assert evidence["data"]["incidents"]["edges"][0]["node"]["evidence"][0]["value"] == 1
     assert "canary" not in json.dumps(evidence)
+
+
+def test_a_job_events_quality_facets_are_checked_and_measure_nothing(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    def job_event(null_count: int) -> dict[str, Any]:
+        metrics = {"rowCount": 5, "columnMetrics": {"income": {"nullCount": null_count}}}
+        return {"eventTime": _at(1), "producer": PRODUCER, "job": {"namespace": "ge", "name": "j"},
+                "inputs": [_input(version=None, metrics=metrics)]}  # fmt: skip
+
+    graph = fingerprint(clean_graph)
+    response = client.post("/api/v1/lineage", json=job_event(6))
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == (
+        "inputs.0.inputFacets.dataQualityMetrics.columnMetrics.income.nullCount"
+    )
+    assert fingerprint(clean_graph) == graph
+    _send(client, _event("dq-1", 0, inputs=[_input(version=None)], kind="START"))
+    _monitor(client, "nulls", DATASET, "null_count", 0, column="income")
+    _send(client, job_event(2))
+    assert _observations(clean_graph) == []

@@ -356,6 +356,8 @@ def plan_job_event(event: JobEventIn) -> JobPlan:
     for side, items in (("inputs", event.inputs or []), ("outputs", event.outputs or [])):
         for i, item in enumerate(items):
             key, _, extra = _dataset(item, datasets, path=(side, i))
+            if isinstance(item, InputDatasetIn):  # checked as a RunEvent's, though kept only
+                check_metrics(item.inputFacets, path=(side, i, "inputFacets"))
             declared[side].append({"dataset": key, **({"facets": extra} if extra else {})})
     job_props = {"name": event.job.name, "namespace": event.job.namespace}
     return JobPlan(
