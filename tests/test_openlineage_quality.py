@@ -10,18 +10,23 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from lineage_catalog.store.files import query_text
+from tests import test_openlineage
 from tests.fingerprint import fingerprint, graph_rows
 from tests.governance_helpers import account_token, audit_count, audit_events, post_as
 from tests.graphql_client import gql, post
 
+server_url = test_openlineage.server_url  # the real uvicorn, for concurrent senders
 PRODUCER = "https://example.com/lineage-catalog-tests/quality"
 NS = "postgres://db:5432"
 DATASET = f"Dataset:{NS}/public.loans"
@@ -269,7 +274,10 @@ def _wipe(driver: Driver) -> None:
         session.run(query_text("admin/wipe_catalog")).consume()
 
 
-def _load(client: TestClient, driver: Driver, events: list[dict[str, Any]]) -> tuple[str, Any]:
+def _load(
+    client: TestClient, driver: Driver, events: list[dict[str, Any]],
+    send_with: Callable[[], None] | None = None,
+) -> tuple[list[str], Any]:  # fmt: skip
     _wipe(driver)
     _send(client, _event("seed", 0, inputs=[], kind="START", outputs=[
         {"namespace": NS, "name": "public.loans", "facets": {}}]))  # fmt: skip
@@ -277,6 +285,8 @@ def _load(client: TestClient, driver: Driver, events: list[dict[str, Any]]) -> t
     _monitor(client, "rows", DATASET, "row_count", 0, direction="BELOW")
     _monitor(client, "nulls", DATASET, "null_count", 1e9, column="income")
     _monitor(client, "checks", DATASET, "failed_assertions", 1e9)
+    if send_with is not None:  # the events sent some other way
+        send_with()
     for event in events:
         _send(client, event)
     quality = {
@@ -315,6 +325,27 @@ def test_any_arrival_order_gives_the_same_observations_and_checks(
         shuffled = random.Random(seed).sample(events, len(events))
         assert _load(client, clean_graph, shuffled) == reference, f"shuffle {seed}"
     assert _load(client, clean_graph, [e for e in events for _ in range(2)]) == reference
+
+
+def test_concurrent_senders_give_the_same_observations_and_checks(
+    server_url: str, client: TestClient, clean_graph: Driver, auth_headers: dict[str, str]
+) -> None:
+    events = _pipeline()
+    reference = _load(client, clean_graph, events)
+    for seed in (21, 22):
+        shuffled = random.Random(seed).sample(events, len(events))
+        quarters = [shuffled[i::4] for i in range(4)]
+
+        def send(batch: list[dict[str, Any]]) -> list[int]:
+            with httpx.Client(base_url=server_url, headers=auth_headers, timeout=60) as http:
+                return [http.post("/api/v1/lineage", json=e).status_code for e in batch]
+
+        def load_concurrently(quarters: list[list[dict[str, Any]]] = quarters) -> None:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                codes = [c for batch in pool.map(send, quarters) for c in batch]
+            assert codes == [201] * len(events)
+
+        assert _load(client, clean_graph, [], send_with=load_concurrently) == reference, seed
 
 
 def test_another_value_at_the_same_time_is_kept_out_and_audited(
