@@ -115,6 +115,8 @@ UNREACHED: dict[tuple[str, str], str] = {
     "which hold no restricted property",
     ("Incident", "fixedBy"): "a fix is a ModelVersion or a Deployment (transitionIncident "
     "refuses anything else), never a DatasetVersion",
+    ("IncidentFlag", "node"): "an incident flags the model versions and deployments "
+    "downstream of what it is about, never a DatasetVersion",
 }
 
 

@@ -64,6 +64,12 @@ def _impact_items(**_: int) -> int:
     return UNPAGED_LIST_ITEMS
 
 
+def _walk_items(**_: int) -> int:
+    # What a walk finds (flagged nodes, incidents upstream), priced as an unpaged list, not
+    # a list per level of the walk.
+    return UNPAGED_LIST_ITEMS
+
+
 GqlMonitorType = described_enum(
     MonitorType, name="MonitorType", description="What a monitor measures.",
     values={
@@ -227,7 +233,8 @@ class Incident:
         "dataset version it is about, and on), and every deployment serving one of those "
         "(or a version it is about) at asOf, each with the lineage path to it. Model "
         "versions first, nearest first. At most three statements for every incident of a "
-        "request."
+        "request.",
+        metadata={ANSWER_ITEMS: _walk_items},
     )
     async def flags(
         self, info: Info[Context, None], depth: Depth = None, as_of: AsOf = None
@@ -648,7 +655,8 @@ class MonitoringQuery:
         "is about, as classificationsUpstream answers for classifications: how a "
         "data-quality incident on a dataset version flags the models and deployments "
         "downstream. Nearest first; besides the walk, one statement (two from a "
-        "deployment, a Dataset, Model or Job)."
+        "deployment, a Dataset, Model or Job).",
+        metadata={ANSWER_ITEMS: _walk_items},
     )
     async def incidents_upstream(
         self, info: Info[Context, None], id: NodeId, depth: Depth = None, as_of: AsOf = None

@@ -187,9 +187,11 @@ async def incident_flags(
     loaders.incidents[incident.key] = incident
     key = (incident.key, checked_depth(info.context.settings, depth), at or info.context.loaders.at)
     found = await loaders.flags.load(key)
-    return [
-        IncidentFlag(node=to_type(f.node), path=[strawberry.ID(u) for u in f.path]) for f in found
-    ]
+    flags = []
+    for f in found:
+        node: Any = to_type(f.node)
+        flags.append(IncidentFlag(node=node, path=[strawberry.ID(u) for u in f.path]))
+    return flags
 
 
 @strawberry.type(description="An incident open upstream of a node and the lineage path to it.")
