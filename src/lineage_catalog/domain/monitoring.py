@@ -196,7 +196,7 @@ class ObservationCommand:
     window_start: datetime | None = None
     window_end: datetime | None = None
     details: dict[str, Any] | None = None
-    source: str = "client"  # or "profile": computed by the catalog
+    source: str = "client"  # or "profile" (computed by the catalog), "openlineage" (a facet)
     at: At = field(default=lambda name: [name], compare=False, repr=False)
 
     @property

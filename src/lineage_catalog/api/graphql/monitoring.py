@@ -158,7 +158,10 @@ class Observation:
     observed_at: datetime = strawberry.field(description="When it was measured (UTC).")
     breached: bool = strawberry.field(description="Whether it passed the monitor's threshold.")
     source: str = strawberry.field(
-        description="client (sent as a value) or profile (drift computed by the catalog)."
+        description=(
+            "client (sent as a value), profile (drift computed by the catalog) or "
+            "openlineage (a data-quality facet of an OpenLineage event)."
+        )
     )
     window_start: datetime | None = strawberry.field(description="Start of the window (UTC).")
     window_end: datetime | None = strawberry.field(description="End of the window (UTC).")
