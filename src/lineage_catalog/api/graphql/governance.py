@@ -388,7 +388,10 @@ class GovernanceMutation:
         )
         return await _account_view(info, uid)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Disable an account (admin): its tokens stop working at once.")
+    @strawberry.mutation(
+        description="Disable an account (admin): its tokens are refused from the next request "
+        "on this API process, and on the others within auth_token_cache_s (2 s by default)."
+    )
     async def disable_account(
         self, info: Info[Context, None], account: AccountId, reason: Reason
     ) -> Account:
@@ -426,7 +429,11 @@ class GovernanceMutation:
             token_id=issued.token_id, token=issued.token, account=strawberry.ID(issued.account)
         )
 
-    @strawberry.mutation(description="Revoke a token at once (admin); returns its account.")
+    @strawberry.mutation(
+        description="Revoke a token (admin): refused from the next request on this API "
+        "process, and on the others within auth_token_cache_s (2 s by default); returns its "
+        "account."
+    )
     async def revoke_token(
         self,
         info: Info[Context, None],

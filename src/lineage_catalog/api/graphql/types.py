@@ -264,8 +264,9 @@ class Person(CatalogNode):
     handle: str | None = prop("handle", "A short user name (e.g. the email's local part).")
     active: bool | None = prop(
         "active",
-        "False once the person's account is disabled (disableAccount): their tokens stop "
-        "working at once. Null for a person recorded without an account.",
+        "False once the person's account is disabled (disableAccount): their tokens are "
+        "refused (by other API processes within auth_token_cache_s). Null for a person "
+        "recorded without an account.",
     )
 
     @strawberry.field(description="Teams the person is a member of (MEMBER_OF).")
