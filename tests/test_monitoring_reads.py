@@ -23,9 +23,9 @@ from lineage_catalog.demo import GeneratedCatalog
 from lineage_catalog.domain.model import Kind, Rel, uid
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.bulk import EdgeRow, NodeRow
-from lineage_catalog.store.files import query_text
 from tests.governance_helpers import bulk_load
 from tests.graphql_client import gql, post
+from tests.plans import plan_details
 from tests.test_monitoring import SETUP
 from tests.test_questions import TRACE, load
 from tests.test_round_trips import layered_lineage
@@ -295,23 +295,8 @@ def test_an_incidents_impact_counts_the_predictions_made_while_it_was_open(
     assert body["extensions"]["neo4jStatements"] == 1 + 3
 
 
-def _plan_details(driver: Driver, name: str, **params: Any) -> str:
-    with driver.session() as session:
-        plan = session.run("EXPLAIN " + query_text(name), **params).consume().plan
-    assert plan is not None
-    found: list[str] = []
-
-    def walk(op: dict[str, Any]) -> None:
-        found.append(str(op.get("args", {}).get("Details", "")))
-        for child in op.get("children", []):
-            walk(child)
-
-    walk(dict(plan))
-    return " ".join(found)
-
-
 def test_impact_counts_are_ranges_of_the_prediction_indexes(clean_graph: Driver) -> None:
-    details = _plan_details(clean_graph, "monitoring/incident_impact", rows=[
+    details = plan_details(clean_graph, "monitoring/incident_impact", rows=[
         {"key": "i", "from": T0, "to": T0 + timedelta(days=1), "deployments": ["prod/a"],
          "model_versions": ["m@1"]}])  # fmt: skip
     assert "RANGE INDEX p:Prediction(deployment, time)" in details, details

@@ -21,11 +21,11 @@ from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services import bulk_load
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import bulk
-from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import Graph, open_driver
 from tests.factories import apply_migration_twice
 from tests.governance_helpers import arrow_stream
 from tests.graphql_client import gql
+from tests.plans import plan_details
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -127,21 +127,10 @@ def test_v0008_folds_stored_made_by_relationships_into_properties(clean_graph: D
 def test_counts_per_deployment_and_version_are_index_seeks(clean_graph: Driver) -> None:
     """Impact's prediction counts read the (model_version, time) or (deployment, time)
     index, not every prediction: the plan says so."""
-    with clean_graph.session() as session:
-        plan = session.run(
-            "EXPLAIN " + query_text("questions/prediction_impact"),
-            model_versions=["ModelVersion:m@1"], as_of=None,
-        ).consume().plan  # fmt: skip
-    assert plan is not None
-    found: list[str] = []
-
-    def walk(op: dict[str, Any]) -> None:
-        found.append(str(op.get("args", {}).get("Details", "")))
-        for child in op.get("children", []):
-            walk(child)
-
-    walk(dict(plan))
-    details = " ".join(found)
+    details = plan_details(
+        clean_graph, "questions/prediction_impact", model_versions=["ModelVersion:m@1"],
+        as_of=None,
+    )  # fmt: skip
     assert re.search(r"RANGE INDEX p:Prediction\((deployment|model_version), time\)", details)
 
 
