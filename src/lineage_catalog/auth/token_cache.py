@@ -18,6 +18,14 @@ from lineage_catalog.domain.auth import Principal
 
 MAX_ENTRIES = 4096
 
+# When a revoked token, or a disabled account's, stops working: said once here for the
+# schema's descriptions that promise it (disableAccount, revokeToken, Person.active).
+WHEN_REFUSED = (
+    "refused from the next request on the API process that made the change, and on the "
+    "others once their kept entry is older than the auth_token_cache_s setting "
+    "(docs/security.md, Token cache)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class _Entry:

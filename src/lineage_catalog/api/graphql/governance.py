@@ -23,6 +23,7 @@ from lineage_catalog.api.graphql.pagination import (
 )
 from lineage_catalog.api.graphql.types import Classification, may_read
 from lineage_catalog.auth.policy import restricted_props
+from lineage_catalog.auth.token_cache import WHEN_REFUSED
 from lineage_catalog.domain.audit import AuditEvent as AuditRecord
 from lineage_catalog.domain.auth import Role
 from lineage_catalog.domain.errors import BadInputError
@@ -388,10 +389,7 @@ class GovernanceMutation:
         )
         return await _account_view(info, uid)  # type: ignore[return-value]
 
-    @strawberry.mutation(
-        description="Disable an account (admin): its tokens are refused from the next request "
-        "on this API process, and on the others within auth_token_cache_s (2 s by default)."
-    )
+    @strawberry.mutation(description=f"Disable an account (admin): its tokens are {WHEN_REFUSED}.")
     async def disable_account(
         self, info: Info[Context, None], account: AccountId, reason: Reason
     ) -> Account:
@@ -430,9 +428,7 @@ class GovernanceMutation:
         )
 
     @strawberry.mutation(
-        description="Revoke a token (admin): refused from the next request on this API "
-        "process, and on the others within auth_token_cache_s (2 s by default); returns its "
-        "account."
+        description=f"Revoke a token (admin); returns its account. The token is {WHEN_REFUSED}."
     )
     async def revoke_token(
         self,

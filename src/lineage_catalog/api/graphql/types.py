@@ -23,6 +23,7 @@ from lineage_catalog.api.graphql.pagination import (
     selects,
 )
 from lineage_catalog.auth.policy import VERSION_FACETS_OF_DATASET, cleared, restricted_props
+from lineage_catalog.auth.token_cache import WHEN_REFUSED
 from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
 
 if TYPE_CHECKING:
@@ -265,8 +266,7 @@ class Person(CatalogNode):
     active: bool | None = prop(
         "active",
         "False once the person's account is disabled (disableAccount): their tokens are "
-        "refused (by other API processes within auth_token_cache_s). Null for a person "
-        "recorded without an account.",
+        f"{WHEN_REFUSED}. Null for a person recorded without an account.",
     )
 
     @strawberry.field(description="Teams the person is a member of (MEMBER_OF).")
