@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from tests.browser.conftest import Guarded, Server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Route
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 20_000
@@ -176,6 +179,46 @@ def test_explorer_searches_opens_a_prediction_and_expands_upstream(
     page.wait_for_selector("#details .classifications")
     assert "PII" in page.inner_text("#details .classifications")
     assert page.get_attribute("#details a.graphiql", "href").startswith("/graphql?query=")
+
+
+def test_explorer_details_show_the_last_selection_when_an_earlier_answer_comes_late(
+    guarded: Guarded, browser_server: Server
+) -> None:
+    """The page asks for the details of the node it opens; a click on another node before
+    that answer arrives must win: the late answer is dropped, not drawn over it (CI saw the
+    prediction's details where the model version's were clicked for)."""
+    page = guarded.page
+    prediction, model_version = "Prediction:pred-00000042", "ModelVersion:credit-risk@1"
+    held: list[Route] = []
+
+    def is_details_of(request: Any, uid: str) -> bool:
+        body = request.post_data_json if request.method == "POST" else None
+        return (
+            isinstance(body, dict)
+            and body.get("query", "").startswith("query Details")
+            and body.get("variables", {}).get("id") == uid
+        )
+
+    def hold(route: Route) -> None:
+        if not held and is_details_of(route.request, prediction):
+            held.append(route)  # answered below, after the click
+        else:
+            route.fallback()
+
+    page.route("**/graphql", hold)
+    sign_in(guarded, browser_server, f"/explore?id={prediction}&direction=BOTH")
+    wait_ready(guarded, 0)
+    wait_until(guarded, "document.querySelectorAll('#nodelist-items > li').length > 1")
+    assert len(held) == 1
+    page.click(f'#nodelist-items > li[data-id="{model_version}"] button.node-button')
+    page.wait_for_selector("#details .classifications")
+    assert "credit-risk@1" in page.inner_text("#details h2")
+    with page.expect_response(lambda r: is_details_of(r.request, prediction)) as late:
+        held[0].continue_()
+    late.value.finished()
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 300))")
+    assert "credit-risk@1" in page.inner_text("#details h2")
+    assert "PII" in page.inner_text("#details .classifications")
 
 
 def test_explorer_pages_a_wide_node(guarded: Guarded, browser_server: Server) -> None:

@@ -624,16 +624,23 @@ function row(name, value) {
   return el("div", { class: "prop" }, el("dt", { text: name }), el("dd", { text: text }));
 }
 
+// Each selection numbers its request: an answer that arrives after a newer selection (the
+// one the page made when it opened, or the previous as-of) is dropped, never shown.
+let detailsAsked = 0;
+
 async function select(id) {
   state.selected = id;
+  const asked = ++detailsAsked;
   cy.nodes(":selected").unselect();
   cy.getElementById(id).select();
   details.textContent = "";
   details.append(el("p", { class: "hint", text: `Loading ${id}…` }));
   try {
     const { data } = await gql(DETAILS, { id, asOf: state.asOf });
+    if (asked !== detailsAsked) return;
     renderDetails(id, data);
   } catch (e) {
+    if (asked !== detailsAsked) return;
     details.textContent = "";
     if (!(e instanceof AuthProblem)) details.append(el("p", { class: "error", role: "alert", text: e.message }));
   }
