@@ -181,6 +181,16 @@ def test_explorer_searches_opens_a_prediction_and_expands_upstream(
     assert page.get_attribute("#details a.graphiql", "href").startswith("/graphql?query=")
 
 
+def asks(request: Any, operation: str, **variables: Any) -> bool:
+    """Whether a request the page made is the GraphQL operation with these variables."""
+    body = request.post_data_json if request.method == "POST" else None
+    return (
+        isinstance(body, dict)
+        and body.get("query", "").startswith(f"query {operation}")
+        and all(body.get("variables", {}).get(k) == v for k, v in variables.items())
+    )
+
+
 def test_explorer_details_show_the_last_selection_when_an_earlier_answer_comes_late(
     guarded: Guarded, browser_server: Server
 ) -> None:
@@ -192,12 +202,7 @@ def test_explorer_details_show_the_last_selection_when_an_earlier_answer_comes_l
     held: list[Route] = []
 
     def is_details_of(request: Any, uid: str) -> bool:
-        body = request.post_data_json if request.method == "POST" else None
-        return (
-            isinstance(body, dict)
-            and body.get("query", "").startswith("query Details")
-            and body.get("variables", {}).get("id") == uid
-        )
+        return asks(request, "Details", id=uid)
 
     def hold(route: Route) -> None:
         if not held and is_details_of(route.request, prediction):
@@ -290,6 +295,50 @@ def test_explorer_as_of_slider_crosses_the_rollback(
     wait_until(guarded, "document.body.dataset.state === 'ready'")
     assert "champion v2" in node_text(guarded, deployment)
     assert page.input_value("#asof-date") != ""
+
+
+def test_explorer_draws_the_newest_as_of_when_an_older_answer_comes_late(
+    guarded: Guarded, browser_server: Server
+) -> None:
+    """Moving the as-of slider twice asks twice; the first answer arriving last must not
+    draw the earlier moment over the later one the slider, the URL and the label show."""
+    page = guarded.page
+    history = api(
+        browser_server,
+        '{ deployment(key: "prod/credit-risk-api") { servingHistory { validFrom reason } } }',
+    )
+    (rollback,) = [
+        datetime.fromisoformat(r["validFrom"])
+        for r in history["deployment"]["servingHistory"]
+        if r["reason"].startswith("rollback")
+    ]
+    deployment = "Deployment:prod/credit-risk-api"
+    sign_in(guarded, browser_server, f"/explore?id={deployment}&direction=UPSTREAM")
+    wait_ready(guarded, 0)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        body = route.request.post_data_json if route.request.method == "POST" else None
+        earlier = isinstance(body, dict) and body.get("variables", {}).get("asOf") is not None
+        if not held and asks(route.request, "Explore") and earlier:
+            held.append(route)  # answered below, after the later moment is drawn
+        else:
+            route.fallback()
+
+    page.route("**/graphql", hold)
+    page.fill("#asof-slider", str(int((rollback - timedelta(hours=2)).timestamp() // 3600)))
+    wait_until(guarded, "document.body.dataset.state === 'loading'")
+    assert len(held) == 1
+    before = gestures(guarded)
+    page.fill("#asof-slider", str(int((rollback + timedelta(hours=2)).timestamp() // 3600)))
+    wait_ready(guarded, before)
+    assert "champion v2" in node_text(guarded, deployment)
+    drawn = gestures(guarded)
+    with page.expect_response(lambda r: r.request.post_data == held[0].request.post_data):
+        held[0].continue_()
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 300))")
+    assert gestures(guarded) == drawn
+    assert "champion v2" in node_text(guarded, deployment)
 
 
 def test_explorer_pii_badge_legend_and_keyboard(guarded: Guarded, browser_server: Server) -> None:

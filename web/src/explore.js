@@ -116,6 +116,20 @@ buildLegend();
 // ---------------------------------------------------------------- GraphQL
 class AuthProblem extends Error {}
 
+// Answers arrive in any order: the page draws only the answer to the newest question of each
+// kind. A view (open, as-of, direction, depth) supersedes the one before it and the expansions
+// asked of it; a selection, the details asked before it; a search, the search before it.
+function sequence() {
+  let n = 0;
+  return {
+    next() { const mine = ++n; return () => mine === n; },
+    now() { const at = n; return () => at === n; },
+  };
+}
+const viewAsked = sequence();
+const detailsAsked = sequence();
+const searchAsked = sequence();
+
 async function gql(query, variables) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   const token = readToken();
@@ -510,6 +524,7 @@ async function finish(gesture, startedAt, networkMs, statements) {
 
 async function load() {
   if (!state.id) return;
+  const current = viewAsked.next();
   writeUrl();
   graphiqlLink.href = graphiqlHref(EXPLORE_LINK, { id: state.id, direction: state.direction, depth: state.depth, asOf: state.asOf });
   message.textContent = "";
@@ -517,6 +532,7 @@ async function load() {
   const startedAt = performance.now();
   try {
     const { data, statements } = await gql(EXPLORE, { id: state.id, direction: state.direction, depth: state.depth, first: state.first, asOf: state.asOf });
+    if (!current()) return;
     const networkMs = performance.now() - startedAt;
     if (!data.explore) throw new Error(`Nothing in the catalog has the id ${state.id}.`);
     cy.elements().remove();
@@ -529,7 +545,7 @@ async function load() {
     if (state.selected && nodes.has(state.selected)) select(state.selected);
     else select(state.id);
   } catch (e) {
-    showError(e);
+    if (current()) showError(e);
   }
 }
 
@@ -546,9 +562,11 @@ async function expand(id, dir) {
     return;
   }
   document.body.dataset.state = "loading";
+  const current = viewAsked.now();
   const startedAt = performance.now();
   try {
     const { data, statements } = await gql(NEIGHBOURS, { id, direction: dir, first: state.first, after: page ? page.endCursor : null, asOf: state.asOf });
+    if (!current()) return;
     const networkMs = performance.now() - startedAt;
     if (!data.exploreNeighbours) throw new Error(`${id} is no longer in the catalog.`);
     // A page replaces what the view knew of this node's page: loaded adds up in merge.
@@ -557,7 +575,7 @@ async function expand(id, dir) {
     focusNode(id, false);
     announcer.textContent = `Loaded ${data.exploreNeighbours.nodes.length - 1} ${dir.toLowerCase()} neighbours of ${id}.`;
   } catch (e) {
-    showError(e);
+    if (current()) showError(e);
   }
 }
 
@@ -571,8 +589,10 @@ async function onSearch(event) {
   if (/^pred-\S+$/.test(text)) return open(`Prediction:${text}`);
   results.hidden = false;
   results.textContent = "Searching…";
+  const current = searchAsked.next();
   try {
     const { data } = await gql(SEARCH, { text });
+    if (!current()) return;
     results.textContent = "";
     results.append(el("h2", { text: `Found for “${text}”` }));
     if (!data.search.length) results.append(el("p", { text: "Nothing matches. Try a dataset, feature, model, job or person name, or a prediction id." }));
@@ -586,6 +606,7 @@ async function onSearch(event) {
     const first = list.querySelector("button");
     if (first) first.focus();
   } catch (e) {
+    if (!current()) return;
     results.textContent = "";
     results.hidden = true;
     showError(e);
@@ -624,23 +645,19 @@ function row(name, value) {
   return el("div", { class: "prop" }, el("dt", { text: name }), el("dd", { text: text }));
 }
 
-// Each selection numbers its request: an answer that arrives after a newer selection (the
-// one the page made when it opened, or the previous as-of) is dropped, never shown.
-let detailsAsked = 0;
-
 async function select(id) {
   state.selected = id;
-  const asked = ++detailsAsked;
+  const current = detailsAsked.next();
   cy.nodes(":selected").unselect();
   cy.getElementById(id).select();
   details.textContent = "";
   details.append(el("p", { class: "hint", text: `Loading ${id}…` }));
   try {
     const { data } = await gql(DETAILS, { id, asOf: state.asOf });
-    if (asked !== detailsAsked) return;
+    if (!current()) return;
     renderDetails(id, data);
   } catch (e) {
-    if (asked !== detailsAsked) return;
+    if (!current()) return;
     details.textContent = "";
     if (!(e instanceof AuthProblem)) details.append(el("p", { class: "error", role: "alert", text: e.message }));
   }
