@@ -243,6 +243,70 @@ def test_badges_are_the_classifications_upstream(app_client: TestClient, oracle:
     assert checked > 5
 
 
+Q4_PATHS = """query($id: ID!, $asOf: DateTime) { classificationsUpstream(id: $id, asOf: $asOf) {
+  classification holder { id } path } }"""
+
+
+def _q4(
+    client: TestClient, uid: str, at: datetime | None = None
+) -> dict[tuple[str, str], list[str]]:
+    found = gql(client, Q4_PATHS, id=uid, asOf=at.isoformat() if at else None)
+    return {(p["classification"], p["holder"]["id"]): p["path"]
+            for p in found["classificationsUpstream"]}  # fmt: skip
+
+
+def test_a_prediction_inherits_the_classifications_of_the_version_that_made_it(
+    app_client: TestClient, oracle: Oracle
+) -> None:
+    predictions = sorted(u for u, n in oracle.nodes.items() if n.kind is Kind.PREDICTION)[:40]
+    versions = {p: node_uid(Kind.MODEL_VERSION, oracle.nodes[p].props["model_version"])
+                for p in predictions}  # fmt: skip
+    for prediction in predictions:
+        expected = {
+            k: [prediction, *path] for k, path in _q4(app_client, versions[prediction]).items()
+        }
+        assert ("PII", "Dataset:customers-raw") in expected  # the demo trains on customers
+        assert _q4(app_client, prediction) == expected, prediction
+    # The same start for lineage: upstream of a prediction is upstream of its version.
+    prediction = predictions[0]
+    walk = "query($id: ID!) { lineage(id: $id, depth: 2, first: 500) { nodes { id } } }"
+    ids = {n["id"] for n in gql(app_client, walk, id=prediction)["lineage"]["nodes"]}
+    made_by = {n["id"] for n in gql(app_client, walk, id=versions[prediction])["lineage"]["nodes"]}
+    assert versions[prediction] in ids and ids == made_by | {versions[prediction]}
+
+
+def test_a_deployment_inherits_from_what_it_serves(app_client: TestClient, oracle: Oracle) -> None:
+    """Now: the demo records its classifications when it loads, so a past asOf has none
+    (what a deployment served at a past moment is checked by the incident walks, from the
+    same start: incidentsUpstream in tests/test_monitoring_reads.py)."""
+    deployment = "Deployment:prod/credit-risk-api"
+    now = datetime.now(UTC)
+    served = oracle.hop(deployment, True, as_of=None, at=now)
+    union = {k: path for mv in sorted(served) for k, path in _q4(app_client, mv).items()}
+    got = _q4(app_client, deployment)
+    assert set(got) == set(union) and ("PII", "Dataset:customers-raw") in got
+    for key, path in got.items():
+        assert path[0] == deployment and path[1] in served, (key, path)
+        # As short as the shortest from that version (equally short paths may differ).
+        assert len(path[1:]) == len(_q4(app_client, path[1])[key]), (key, path)
+
+
+def test_badges_of_deployments_and_predictions_are_their_classifications_upstream(
+    app_client: TestClient, oracle: Oracle
+) -> None:
+    found = gql(app_client, EXPLORE, id="Deployment:prod/credit-risk-api", direction="BOTH",
+                first=30)["explore"]  # fmt: skip
+    checked = Counter[str]()
+    for node in found["nodes"]:
+        kind = node["node"]["kind"]
+        if kind in ("Deployment", "Prediction"):
+            q4 = {c for c, _ in _q4(app_client, node["id"])}
+            assert node["classifications"] == sorted(q4), node["id"]
+            assert "PII" in q4, node["id"]
+            checked[kind] += 1
+    assert checked["Deployment"] == 1 and checked["Prediction"] >= 10, checked
+
+
 def test_statements_are_bounded_whatever_the_page_size(
     app_client: TestClient, oracle: Oracle
 ) -> None:

@@ -3,6 +3,8 @@
 // other way: from every node classified (recorded by $as_of) and the versions of a
 // classified dataset or model, downstream through runs (started by $as_of), at most $depth
 // run-levels (<= 20). One breadth-first search per classification; classifications are few.
+// Then, as lineage/start_points.cypher starts Q4 from them: a Deployment of $uids is reached
+// when a model version it serves at $serving_at is, a Prediction when its model version is.
 MATCH (c:Classification)<-[r:CLASSIFIED_AS]-(h:Node)
 WHERE $as_of IS NULL OR r.recorded_at <= $as_of
 OPTIONAL MATCH (v:Node)-[:VERSION_OF]->(h)
@@ -21,7 +23,19 @@ CALL (holders) {
   WITH [g IN gs WHERE NOT g IN found] AS frontier, found
   WITH frontier, found + frontier AS found
 // @end
-  RETURN [x IN found WHERE x.uid IN $uids | x.uid] AS reached
+  WITH [x IN found | x.uid] AS found
+  CALL (found) {
+    MATCH (d:Node)-[r:SERVED]->(mv:ModelVersion)
+    WHERE d.uid IN $uids AND d:Deployment AND mv.uid IN found
+      AND r.valid_from <= $serving_at AND (r.valid_to IS NULL OR r.valid_to > $serving_at)
+    RETURN collect(DISTINCT d.uid) AS deployments
+  }
+  CALL (found) {
+    MATCH (p:Node)
+    WHERE p.uid IN $uids AND p:Prediction AND 'ModelVersion:' + p.model_version IN found
+    RETURN collect(p.uid) AS predictions
+  }
+  RETURN [x IN found WHERE x IN $uids] + deployments + predictions AS reached
 }
 WITH c, reached
 WHERE size(reached) > 0

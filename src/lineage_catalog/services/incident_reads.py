@@ -197,11 +197,9 @@ class IncidentPath:
 
 
 async def start_of(graph: Graph, *, uid: str, at: datetime) -> Start:
-    """Where a walk upstream starts: a deployment from the versions it serves at `at`, a
-    Dataset, Model or Job from its versions or runs, anything else from itself."""
-    if split_uid(uid)[0] == Kind.DEPLOYMENT:
-        return Start(uid, await store.served_by_deployment(graph, uid=uid, at=at))
-    return await lineage.start_of(graph, uid=uid)
+    """Where a walk upstream starts (lineage.start_of): a deployment from the versions it
+    serves at `at`; lineage as recorded now."""
+    return await lineage.start_of(graph, uid=uid, serving_at=at)
 
 
 async def incidents_upstream(

@@ -1,12 +1,13 @@
 """Lineage analytics: the lineage around a node at version or entity level, impact of a
 dataset version (Q2) and classifications upstream (Q4), from any level: a version or run,
-or a Dataset, Model or Job standing for its versions or runs."""
+or a node standing for others (a Dataset, Model or Job for its versions or runs, a
+Deployment for the versions it serves, a Prediction for the version that made it)."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
@@ -14,14 +15,21 @@ from lineage_catalog.store import nodes, questions
 from lineage_catalog.store.graph import Graph
 from lineage_catalog.store.questions import DeploymentPredictions, Upstream
 
-# The entities whose lineage is that of their versions (Dataset, Model) or runs (Job).
-GROUPS = frozenset({Kind.DATASET, Kind.MODEL, Kind.JOB})
+# The nodes whose lineage is that of others: a Dataset's or Model's versions, a Job's runs,
+# the model versions a Deployment serves, the model version that made a Prediction.
+VERSIONED = frozenset({Kind.DATASET, Kind.MODEL, Kind.JOB})  # `latest` picks the newest
+GROUPS = VERSIONED | {Kind.DEPLOYMENT, Kind.PREDICTION}
+# Said in the SDL of every question that starts from GROUPS (lineage, impact, Q4).
+STANDS_FOR = (
+    "A Deployment stands for the model versions it serves (at asOf, else now), a "
+    "Prediction for the model version that made it."
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Start:
-    """Where a walk starts: the node asked about and, for a Dataset, Model or Job, the
-    versions or runs that stand for it (None: the node walks from itself)."""
+    """Where a walk starts: the node asked about and, for one of GROUPS, the nodes it stands
+    for (None: the node walks from itself)."""
 
     uid: str
     points: list[NodeRecord] | None = None
@@ -33,15 +41,25 @@ class Start:
 
 
 async def start_of(
-    graph: Graph, *, uid: str, latest: bool = False, as_of: datetime | None = None
+    graph: Graph,
+    *,
+    uid: str,
+    latest: bool = False,
+    as_of: datetime | None = None,
+    serving_at: datetime | None = None,
 ) -> Start:
     """The start of a walk from the node `uid`: a Dataset or Model by its versions, a Job by
-    its runs (every one, or the newest with `latest`; recorded or started by as_of); any
-    other node by itself, without a statement."""
+    its runs (every one, or the newest with `latest`; recorded or started by as_of); a
+    Deployment by the model versions it serves at `serving_at` (else as_of, else now); a
+    Prediction by the model version that made it; any other node by itself, without a
+    statement."""
     kind, _ = split_uid(uid)
     if kind not in GROUPS:
         return Start(uid)
-    points = await questions.start_points(graph, uid=uid, latest=latest, as_of=as_of)
+    at = serving_at or as_of or datetime.now(UTC)
+    points = await questions.start_points(
+        graph, uid=uid, latest=latest and kind in VERSIONED, as_of=as_of, serving_at=at
+    )
     return Start(uid, points)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from lineage_catalog.domain.model import EdgeRecord, Kind, NodeRecord, Rel
 from lineage_catalog.store.graph import Graph
-from lineage_catalog.store.nodes import property_pairs, to_node
+from lineage_catalog.store.nodes import in_utc, property_pairs, to_node
 
 
 class Hop(StrEnum):
@@ -96,9 +96,14 @@ async def neighbour_counts(
 async def classified_reach(
     graph: Graph, *, uids: list[str], depth: int, as_of: datetime | None
 ) -> dict[str, set[str]]:
-    """For each uid, the classifications set on it or upstream of it (Q4's rule)."""
+    """For each uid, the classifications set on it or upstream of it (Q4's rule; what a
+    deployment serves as of then, else now)."""
     rows = await graph.read_collected(
-        "explore/classified_reach", uids=uids, depth=depth, as_of=as_of
+        "explore/classified_reach",
+        uids=uids,
+        depth=depth,
+        as_of=as_of,
+        serving_at=in_utc(as_of or datetime.now(UTC)),
     )
     reached: dict[str, set[str]] = {}
     for row in rows:

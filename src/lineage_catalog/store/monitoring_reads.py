@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lineage_catalog.domain.model import NodeRecord
 from lineage_catalog.domain.monitoring import Incident
 from lineage_catalog.store.graph import Graph
 from lineage_catalog.store.lifecycle import utc
 from lineage_catalog.store.monitoring import EVIDENCE_LIMIT, to_incident
-from lineage_catalog.store.nodes import native, to_node
+from lineage_catalog.store.nodes import in_utc, native, to_node
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +99,6 @@ async def incident_impact(
     return found
 
 
-def in_utc(value: datetime) -> datetime:
-    """A time as a parameter: at offset 0, never a named zone. Neo4j orders a time in the
-    zone `UTC` apart from the same instant at offset +00:00 (how the catalog stores
-    times), so a range from one misses the other at its bound."""
-    return value.astimezone(UTC)
-
-
 def _time(value: object) -> datetime | None:
     return None if value is None else utc(native(value))
 
@@ -124,9 +117,3 @@ async def deployments_serving(
     for r in rows:
         found.setdefault(r["model_version"], []).append(to_node(r["deployment"]))
     return found
-
-
-async def served_by_deployment(graph: Graph, *, uid: str, at: datetime) -> list[NodeRecord]:
-    """The model versions a deployment serves at `at`, in uid order (one statement)."""
-    rows = await graph.read_collected("monitoring/served_by_deployment", uid=uid, at=in_utc(at))
-    return [to_node(r) for r in rows]

@@ -321,3 +321,10 @@ async def unlink_except(tx: WriteTx, *, source: str, rel: Rel, keep: list[str]) 
         "node/delete_out_edges_except", source=source, type=rel.value, keep=keep
     )
     return int(result["deleted"])
+
+
+def in_utc(value: datetime) -> datetime:
+    """A time as a parameter: at offset 0, never a named zone. Neo4j orders a time in the
+    zone `UTC` apart from the same instant at offset +00:00 (how the catalog stores
+    times), so a range from one misses the other at its bound."""
+    return value.astimezone(UTC)

@@ -10,7 +10,7 @@ from typing import Any
 
 from lineage_catalog.domain.model import EdgeRecord, Kind, NodeRecord, Rel
 from lineage_catalog.store.graph import Graph
-from lineage_catalog.store.nodes import native, property_pairs, to_node
+from lineage_catalog.store.nodes import in_utc, native, property_pairs, to_node
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,9 +214,16 @@ async def classifications_of(
 
 
 async def start_points(
-    graph: Graph, *, uid: str, latest: bool, as_of: datetime | None = None
+    graph: Graph, *, uid: str, latest: bool, as_of: datetime | None, serving_at: datetime
 ) -> list[NodeRecord]:
     """The versions of a Dataset or Model, or the runs of a Job, newest first (with latest,
-    only the newest; with as_of, those recorded or started by then); one statement."""
-    rows = await graph.read("lineage/start_points", uid=uid, latest=latest, as_of=as_of)
+    only the newest; with as_of, those recorded or started by then); the model versions a
+    Deployment serves at serving_at; the one that made a Prediction. One statement."""
+    rows = await graph.read(
+        "lineage/start_points",
+        uid=uid,
+        latest=latest,
+        as_of=as_of,
+        serving_at=in_utc(serving_at),
+    )
     return [to_node(p) for p in rows[0]["points"]] if rows else []

@@ -32,6 +32,7 @@ from lineage_catalog.api.graphql.types import (
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, split_uid, uid
 from lineage_catalog.services import lineage
+from lineage_catalog.services.lineage import STANDS_FOR
 
 
 def _of(records: list[NodeRecord], kind: Kind) -> list[Any]:
@@ -181,7 +182,7 @@ class AnalyticsQuery:
         "paged in id order; with asOf, only runs that had started by then (point-in-time "
         "lineage). From a Dataset or Model: the union of the subgraphs of its versions "
         "(versions: ALL, or LATEST), which are among the nodes; from a Job, likewise of its "
-        "runs. Null for an unknown node."
+        "runs. " + STANDS_FOR + " Null for an unknown node."
     )
     async def lineage(
         self,
@@ -258,7 +259,8 @@ class AnalyticsQuery:
         description="Q2: downstream datasets, features, model versions, "
         "deployments and prediction counts of a dataset version, or of any node by id: a "
         "Dataset or Model through its versions, a Job through its runs (versions: ALL or "
-        "LATEST), a run or model version from itself. Null for an unknown node."
+        "LATEST), a run or model version from itself. " + STANDS_FOR + " Null for "
+        "an unknown node."
     )
     async def impact(
         self,
@@ -316,7 +318,7 @@ class AnalyticsQuery:
         description="Q4: classifications (PII, ...) upstream of a node, each "
         "with the lineage path from the node to where it is set. From a Dataset or Model: "
         "upstream of its versions (versions: ALL or LATEST), the paths going through them; "
-        "from a Job, likewise through its runs."
+        "from a Job, likewise through its runs. " + STANDS_FOR
     )
     async def classifications_upstream(
         self,
