@@ -258,12 +258,11 @@ def test_explorer_pages_a_wide_node(guarded: Guarded, browser_server: Server) ->
     assert f"of {counts['downstreamCount'] - 50}" in node_text(guarded, deployment)
 
 
-def test_explorer_as_of_slider_crosses_the_rollback(
-    guarded: Guarded, browser_server: Server
-) -> None:
-    page = guarded.page
+def open_the_rolled_back_deployment(g: Guarded, server: Server) -> tuple[datetime, str]:
+    """The demo's credit-risk deployment opened upstream in the explorer, and when its
+    champion was rolled back (from v3 to v2)."""
     history = api(
-        browser_server,
+        server,
         '{ deployment(key: "prod/credit-risk-api") { servingHistory { validFrom reason } } }',
     )
     (rollback,) = [
@@ -272,8 +271,16 @@ def test_explorer_as_of_slider_crosses_the_rollback(
         if r["reason"].startswith("rollback")
     ]
     deployment = "Deployment:prod/credit-risk-api"
-    sign_in(guarded, browser_server, f"/explore?id={deployment}&direction=UPSTREAM")
-    wait_ready(guarded, 0)
+    sign_in(g, server, f"/explore?id={deployment}&direction=UPSTREAM")
+    wait_ready(g, 0)
+    return rollback, deployment
+
+
+def test_explorer_as_of_slider_crosses_the_rollback(
+    guarded: Guarded, browser_server: Server
+) -> None:
+    page = guarded.page
+    rollback, deployment = open_the_rolled_back_deployment(guarded, browser_server)
     assert "champion v2" in node_text(guarded, deployment)
     seen = []
     for at, champion, other in (
@@ -303,18 +310,7 @@ def test_explorer_draws_the_newest_as_of_when_an_older_answer_comes_late(
     """Moving the as-of slider twice asks twice; the first answer arriving last must not
     draw the earlier moment over the later one the slider, the URL and the label show."""
     page = guarded.page
-    history = api(
-        browser_server,
-        '{ deployment(key: "prod/credit-risk-api") { servingHistory { validFrom reason } } }',
-    )
-    (rollback,) = [
-        datetime.fromisoformat(r["validFrom"])
-        for r in history["deployment"]["servingHistory"]
-        if r["reason"].startswith("rollback")
-    ]
-    deployment = "Deployment:prod/credit-risk-api"
-    sign_in(guarded, browser_server, f"/explore?id={deployment}&direction=UPSTREAM")
-    wait_ready(guarded, 0)
+    rollback, deployment = open_the_rolled_back_deployment(guarded, browser_server)
     held: list[Route] = []
 
     def hold(route: Route) -> None:
