@@ -5,7 +5,8 @@ of the same rows, measured in one run on one Neo4j.
 
 Starts its own local Neo4j (or uses LINEAGE_NEO4J_URI) and prints rows/s for both and
 their ratio. The floor runs the loader's own statement
-for new keys (bulk/create_predictions.cypher) with rows prepared before the clock starts,
+for new keys (bulk/create_predictions.cypher) and the day counts in one statement
+(bench_queries.FLOOR_INGEST), with rows prepared before the clock starts,
 so the ratio is the cost of reading Parquet, validating rows and checking references.
 """
 
@@ -25,18 +26,19 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from bench_queries import FLOOR_INGEST, floor_rows
 
 from lineage_catalog import localneo4j
 from lineage_catalog.domain.auth import Actor, Interface
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, uid
 from lineage_catalog.ingest.arrow import LoadKind
-from lineage_catalog.services.bulk_load import LoadReport, load, prediction_groups
+from lineage_catalog.services.bulk_load import LoadReport, load
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.bulk import EdgeRow, load_rows
-from lineage_catalog.store.files import query_text
 from lineage_catalog.store.graph import Graph, open_driver
 from lineage_catalog.store.migrations import migrate
 from lineage_catalog.store.nodes import now
+from lineage_catalog.store.predictions import prediction_groups
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # The loader audits every batch: this script stands for the operator of the host.
@@ -89,12 +91,14 @@ async def bare_driver(graph: Graph, path: Path, batch_size: int) -> float:
             columns[0], micros, columns[1], columns[2], columns[3], strict=True
         )
     ]
-    batches = [prediction_groups(rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
-    statement = query_text("bulk/create_predictions")
+    batches = [
+        floor_rows(prediction_groups(rows[i : i + batch_size]))
+        for i in range(0, len(rows), batch_size)
+    ]
     started = time.perf_counter()
-    for groups in batches:
+    for params in batches:
         await graph.driver.execute_query(
-            statement, groups=groups, now=now(), database_=graph.database
+            FLOOR_INGEST, **params, now=now(), database_=graph.database
         )
     return len(rows) / (time.perf_counter() - started)
 

@@ -3,6 +3,12 @@ and the nested query for the Neo4j GraphQL Library (scripts/neo4j-graphql-bench)
 
 from __future__ import annotations
 
+import random
+from typing import Any
+
+from lineage_catalog.store import predictions
+from lineage_catalog.store.files import query_text
+
 # --- W1 prediction trace (Q1) -------------------------------------------------------------
 
 TRACE_API = """
@@ -104,9 +110,13 @@ CALL (generated) {
   MATCH (d:Deployment)-[:SERVED]->(mv)
   WITH DISTINCT d, mv
   CALL (d, mv) {
-    OPTIONAL MATCH (p:Prediction)
-    WHERE p.model_version = mv.key AND p.deployment = d.key AND p.time IS NOT NULL
-    RETURN count(p) AS n, min(p.time) AS first, max(p.time) AS last
+    // The day counts (migration V0009), summed over their shards.
+    OPTIONAL MATCH (h:PredictionDay)
+    WHERE h.model_version = mv.key AND h.deployment = d.key AND h.day IS NOT NULL
+      AND h.shard IS NOT NULL
+    WITH h.day AS day, sum(h.count) AS n, min(h.first) AS first, max(h.last) AS last
+    WHERE n > 0
+    RETURN sum(n) AS n, min(first) AS first, max(last) AS last
   }
   RETURN collect({deployment: d {id: d.uid, .key}, model_version: mv.uid, predictions: n,
                   first: first, last: last}) AS deployments
@@ -219,3 +229,27 @@ RETURN DISTINCT d.key AS deployment, mv.key AS model_version ORDER BY deployment
 RUN_KEYS = """
 MATCH (n:Node) WHERE n.kind = 'Run' RETURN n.key AS key ORDER BY key
 """
+
+# --- W5 bulk load: the floor ------------------------------------------------------------
+
+# The loader's own statement for new keys (CREATE; the rows are new) and, in the same
+# statement, the day counts the storage design keeps (predictions/lock_days.cypher and
+# count_days.cypher, as one MERGE and add: the floor does not wait for other writers).
+FLOOR_INGEST = (
+    query_text("bulk/create_predictions")
+    + """
+WITH count(*) AS created
+UNWIND $days AS d
+MERGE (h:PredictionDay {model_version: d.model_version, deployment: d.deployment,
+                        day: d.day, shard: $shard})
+SET h.count = coalesce(h.count, 0) + d.delta,
+    h.first = CASE WHEN h.first IS NULL OR d.first < h.first THEN d.first ELSE h.first END,
+    h.last = CASE WHEN h.last IS NULL OR d.last > h.last THEN d.last ELSE h.last END
+"""
+)
+
+
+def floor_rows(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """FLOOR_INGEST's parameters for new prediction rows, prepared before the clock."""
+    days, _ = predictions.day_changes(added=predictions.made_by_rows(groups))
+    return {"groups": groups, "days": days, "shard": random.randrange(predictions.SHARDS)}

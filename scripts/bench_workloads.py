@@ -26,8 +26,7 @@ from bench_measure import (
     measure,
 )
 
-from lineage_catalog.services.bulk_load import prediction_groups
-from lineage_catalog.store.files import query_text
+from lineage_catalog.store.predictions import prediction_groups
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
 
@@ -290,11 +289,9 @@ async def api_ingest(bench: Bench, body: bytes) -> None:
         raise AnswerError(f"load: HTTP {response.status_code}: {response.text[:500]}")
 
 
-async def floor_ingest(bench: Bench, groups: list[dict[str, Any]]) -> None:
-    """The loader's own statement for new keys (CREATE; the rows are new), rows prepared
-    beforehand."""
-    statement = query_text("bulk/create_predictions")
-    await bench.floor.rows(statement, {"groups": groups, "now": datetime.now(UTC)}, write=True)
+async def floor_ingest(bench: Bench, params: dict[str, Any]) -> None:
+    """FLOOR_INGEST, rows and day counts prepared beforehand."""
+    await bench.floor.rows(q.FLOOR_INGEST, {**params, "now": datetime.now(UTC)}, write=True)
 
 
 # One cycle of 20 requests: exactly 80% lookups, 15% traces, 5% ingest batches, in a fixed
@@ -331,7 +328,7 @@ async def w4_mixed(bench: Bench, clients: list[int]) -> list[Result]:
                 return await bench.floor.answer(q.LOOKUP_CYPHER, {"uid": f"Prediction:{key}"})
             if op == "trace":
                 return await bench.floor.answer(q.TRACE_CYPHER, _trace_params(key))
-            return await floor_ingest(bench, prediction_groups(rows("b", i)))
+            return await floor_ingest(bench, q.floor_rows(prediction_groups(rows("b", i))))
 
         calls: dict[str, Callable[[int], Any]] = {API: api_call, FLOOR: floor_call}
         if bench.ngql:
@@ -361,15 +358,16 @@ async def w5_bulk(bench: Bench, batch_rows: int, ngql_batch_rows: int) -> list[R
     """W5: bulk loads of new predictions, batch_rows per request; throughput in rows/s."""
     total = bench.warmup + bench.requests
     bodies = [arrow_body(_prediction_rows(bench, "w5a", i, batch_rows)) for i in range(total)]
-    groups = [
-        prediction_groups(_prediction_rows(bench, "w5b", i, batch_rows)) for i in range(total)
+    prepared = [
+        q.floor_rows(prediction_groups(_prediction_rows(bench, "w5b", i, batch_rows)))
+        for i in range(total)
     ]
     results = await _run_ways(
         bench,
         "W5 bulk load",
         {
             API: lambda i: api_ingest(bench, bodies[i]),
-            FLOOR: lambda i: floor_ingest(bench, groups[i]),
+            FLOOR: lambda i: floor_ingest(bench, prepared[i]),
         },
         rows=batch_rows,
     )

@@ -20,8 +20,19 @@ _BOOKKEEPING = frozenset({"recorded_at"})
 
 _NODES = """
 MATCH (n)
-WHERE NOT n:SchemaMigration AND ($audit OR NOT (n:AuditEvent OR n:AuditChain))
+WHERE NOT (n:SchemaMigration OR n:PredictionDay)
+  AND ($audit OR NOT (n:AuditEvent OR n:AuditChain))
 RETURN labels(n) AS labels, properties(n) AS props, elementId(n) AS id
+"""
+# A day's prediction count is spread over shards that each writer picks at random (see
+# store/predictions.py): what it says is the sum over them, and the first and last time.
+_DAYS = """
+MATCH (h:PredictionDay)
+WITH h.model_version AS model_version, h.deployment AS deployment, h.day AS day,
+     sum(h.count) AS count, min(h.first) AS first, max(h.last) AS last
+WHERE count <> 0
+RETURN {model_version: model_version, deployment: deployment, day: day, count: count,
+        first: first, last: last} AS props
 """
 _EDGES = """
 MATCH (a)-[r]->(b)
@@ -34,6 +45,8 @@ RETURN type(r) AS type, properties(r) AS props, elementId(a) AS a, elementId(b) 
 def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if hasattr(value, "iso_format") and not hasattr(value, "hour"):  # a date
+        return str(value.iso_format())
     if hasattr(value, "iso_format"):
         # The zone too: `…Z` and `…Z[UTC]` print alike but Neo4j orders them apart.
         zone = value.tzinfo
@@ -50,6 +63,7 @@ def graph_rows(driver: Driver, *, with_audit: bool = True) -> list[str]:
     with driver.session() as session:
         nodes = list(session.run(_NODES, audit=with_audit))
         edges = list(session.run(_EDGES, audit=with_audit))
+        days = list(session.run(_DAYS))
     names: dict[str, str] = {}
     lines = []
     for row in nodes:
@@ -60,6 +74,8 @@ def graph_rows(driver: Driver, *, with_audit: bool = True) -> list[str]:
     for row in edges:
         edge = ["edge", row["type"], names[row["a"]], names[row["b"]], _props(row["props"])]
         lines.append(json.dumps(edge, default=str))
+    for row in days:
+        lines.append(json.dumps(["node", ["PredictionDay"], _props(row["props"])], default=str))
     return sorted(lines)
 
 

@@ -338,5 +338,40 @@ def test_point_in_time_lineage_and_impact_match_networkx(
         assert got == expected_counts, days
 
 
+IMPACT_OF = """query($id: ID!, $asOf: DateTime) { impact(id: $id, asOf: $asOf) {
+  deployments { deployment { id } modelVersion predictionCount firstPrediction lastPrediction }
+} }"""
+
+
+def test_impact_counts_and_times_at_any_moment_match_the_predictions(
+    app_client: TestClient, dag: RandomLineage
+) -> None:
+    """Counts add up days (PredictionDay) and the as-of day's predictions: checked at
+    midnights, a microsecond either side, and random moments, against the times alone."""
+    rng = random.Random(11)
+    midnights = [T0 + timedelta(days=k) for k in range(9)]
+    tick = timedelta(microseconds=1)
+    randoms = [T0 + timedelta(minutes=rng.randint(0, 10_500)) for _ in range(8)]
+    moments = [*midnights, *(m - tick for m in midnights[1:]), *(m + tick for m in midnights),
+               *randoms, None]  # fmt: skip
+    versions = sorted({mv for (_, mv), times in dag.predictions.items() if times})
+    checked = 0
+    for mv in versions[:4]:
+        for at in moments:
+            found = gql(app_client, IMPACT_OF, id=mv, asOf=at.isoformat() if at else None)
+            got = {d["deployment"]["id"]: d for d in found["impact"]["deployments"]}
+            for (deployment, version), times in dag.predictions.items():
+                if version != mv:
+                    continue
+                made = sorted(t for t in times if at is None or t < at)
+                entry = got[deployment]
+                assert entry["predictionCount"] == len(made), (mv, deployment, at)
+                first, last = entry["firstPrediction"], entry["lastPrediction"]
+                assert (first and datetime.fromisoformat(first)) == (made[0] if made else None)
+                assert (last and datetime.fromisoformat(last)) == (made[-1] if made else None)
+                checked += len(made)
+    assert checked > 100
+
+
 IMPACT_AS_OF = """query($dv: String!, $asOf: DateTime) { impact(datasetVersion: $dv, asOf: $asOf) {
   deployments { deployment { id } modelVersion predictionCount } } }"""

@@ -1,11 +1,13 @@
-"""How predictions are stored (issue 16, W5): MADE_BY is the prediction's `deployment` and
-`model_version` properties (rules.PROPERTY_LINKS), indexed with its time (V0008), the same
-whichever interface wrote it; V0008 folds relationships stored before into them."""
+"""How predictions are stored (issue 16, W5 and W7): MADE_BY is the prediction's `deployment`
+and `model_version` properties (rules.PROPERTY_LINKS), indexed with its time (V0008), the
+same whichever interface wrote it; V0008 folds relationships stored before into them. Every
+writer keeps the day counts (PredictionDay, V0009) equal to a recount of the predictions."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import random
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +18,7 @@ from neo4j import Driver
 
 from lineage_catalog.domain.auth import Actor, Interface
 from lineage_catalog.domain.errors import BadInputError
-from lineage_catalog.domain.model import Kind, Rel, uid
+from lineage_catalog.domain.model import Kind, NodeRecord, Rel, uid
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services import bulk_load
 from lineage_catalog.settings import Settings
@@ -125,13 +127,129 @@ def test_v0008_folds_stored_made_by_relationships_into_properties(clean_graph: D
 
 
 def test_counts_per_deployment_and_version_are_index_seeks(clean_graph: Driver) -> None:
-    """Impact's prediction counts read the (model_version, time) or (deployment, time)
-    index, not every prediction: the plan says so."""
+    """Impact's prediction counts read the day counts by their index, and the as-of day's
+    predictions by the (model_version, time) or (deployment, time) index, never every
+    prediction: the plan says so."""
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
     details = plan_details(
         clean_graph, "questions/prediction_impact", model_versions=["ModelVersion:m@1"],
-        as_of=None,
+        as_of=at, last_full_day=(at - timedelta(days=1)).date(), as_of_day_start=at.replace(hour=0),
     )  # fmt: skip
+    days = r"UNIQUE h:PredictionDay\(model_version, deployment, day, shard\) WHERE model_version"
+    assert re.search(days, details), details
     assert re.search(r"RANGE INDEX p:Prediction\((deployment|model_version), time\)", details)
+
+
+DAYS = """
+MATCH (h:PredictionDay)
+WITH h.model_version AS mv, h.deployment AS d, h.day AS day, sum(h.count) AS n,
+     min(h.first) AS first, max(h.last) AS last
+WHERE n <> 0
+RETURN mv, d, day, n, first, last
+"""
+
+
+def _days(driver: Driver) -> dict[tuple[str, str, Any], tuple[int, Any, Any]]:
+    """What the day counts say, per (model version, deployment, day)."""
+    records, _, _ = driver.execute_query(DAYS)
+    return {(r["mv"], r["d"], r["day"].to_native()):
+            (r["n"], r["first"].to_native(), r["last"].to_native()) for r in records}  # fmt: skip
+
+
+def _recount(driver: Driver) -> dict[tuple[str, str, Any], tuple[int, Any, Any]]:
+    """The same, counted here from the stored predictions alone."""
+    records, _, _ = driver.execute_query(
+        "MATCH (p:Prediction) RETURN p.model_version AS mv, p.deployment AS d, p.time AS t"
+    )
+    days: dict[tuple[str, str, Any], list[datetime]] = {}
+    for r in records:
+        at = r["t"].to_native().astimezone(UTC)
+        days.setdefault((r["mv"], r["d"], at.date()), []).append(at)
+    return {k: (len(v), min(v), max(v)) for k, v in days.items()}
+
+
+def test_day_counts_stay_the_count_of_the_predictions_whichever_writer(
+    client: TestClient, clean_graph: Driver, settings: Settings
+) -> None:
+    """GraphQL, bulk loads (new keys, keys repeated in a batch, rows sent again with another
+    time, deployment or version, two loads racing) and batches (the demo's path) each keep
+    the day counts equal to a recount of the predictions, around midnights too."""
+    _arrange(client)
+    gql(client, 'mutation { registerModelVersion(input: {model: "m", version: "2"}) { key } }')
+    gql(client, 'mutation { registerDeployment(input: {name: "m", environment: "staging"}) '
+                "{ key } }")  # fmt: skip
+    rng = random.Random(3)
+    midnight = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def row(key: str) -> dict[str, Any]:
+        near = midnight + timedelta(hours=rng.choice([-25, -1, 0, 1, 23, 24]),
+                                    microseconds=rng.choice([-1, 0, 1, 777]))  # fmt: skip
+        return {
+            "key": key,
+            "deployment": rng.choice(["prod/m", "staging/m"]),
+            "model_version": rng.choice(["m@1", "m@2"]),
+            "time": near,
+            "output": "o",
+        }
+
+    actor = Actor("ServiceAccount:test-loader", True, Interface.CLI, "test-loader")
+
+    async def batch(rows: list[dict[str, Any]]) -> None:
+        driver = open_driver(settings)
+        try:
+            graph = Graph(driver, database=settings.neo4j_database)
+            await bulk.load_rows(graph, nodes=[
+                NodeRecord(Kind.PREDICTION, r["key"], {k: r[k] for k in
+                           ("deployment", "model_version", "time")}) for r in rows
+            ], edges=[])  # fmt: skip
+        finally:
+            await driver.close()
+
+    async def race(body: bytes) -> None:
+        driver = open_driver(settings)
+        try:
+            graph = Graph(driver, database=settings.neo4j_database)
+            await asyncio.gather(*(
+                bulk_load.load(graph, source=io.BytesIO(body), kind=LoadKind.PREDICTIONS,
+                               actor=actor, batch_size=7)
+                for _ in range(2)
+            ))  # fmt: skip
+        finally:
+            await driver.close()
+
+    keys = [f"k{i}" for i in range(25)]
+    for step in range(24):
+        way = step % 4
+        if way == 0:
+            r = row(rng.choice(keys))
+            gql(client, """mutation($k: String!, $d: String!, $m: String!, $t: DateTime!) {
+                recordPrediction(input: {key: $k, deployment: $d, modelVersion: $m, time: $t})
+                { key } }""", k=r["key"], d=r["deployment"], m=r["model_version"],
+                t=r["time"].isoformat())  # fmt: skip
+        elif way == 1:
+            rows = [row(rng.choice(keys)) for _ in range(15)]  # keys repeat, in and across
+            response = client.post("/api/v1/load/predictions", content=arrow_stream(rows),
+                                   params={"reason": "test"})  # fmt: skip
+            assert response.status_code == 200, response.text
+        elif way == 2:
+            asyncio.run(batch([row(k) for k in rng.sample(keys, 6)]))
+        else:
+            asyncio.run(race(arrow_stream([row(rng.choice(keys)) for _ in range(12)])))
+        assert _days(clean_graph) == _recount(clean_graph), step
+    assert len(_recount(clean_graph)) > 6  # several days, both deployments and versions
+
+
+def test_v0009_counts_the_days_of_predictions_stored_before(clean_graph: Driver) -> None:
+    clean_graph.execute_query(
+        "UNWIND range(0, 49) AS i "
+        "CREATE (:Node:Prediction {uid: 'Prediction:old-' + i, kind: 'Prediction', "
+        "  key: 'old-' + i, deployment: 'prod/old', model_version: 'old@' + (i % 2), "
+        "  time: $t + duration({hours: 5 * i})})",
+        t=T0,
+    )
+    apply_migration_twice(clean_graph, "prediction_days")
+    assert _days(clean_graph) == _recount(clean_graph)
+    assert len(_days(clean_graph)) > 10
 
 
 def test_new_keys_repeated_in_a_file_or_raced_by_another_load_land_once(

@@ -4,6 +4,7 @@
 // (rules.PROPERTY_LINKS; indexed with its time, V0008), so a row writes one node and no
 // relationship: nothing locks the deployment or the version, which every row shares.
 // Idempotent: loading a prediction again rewrites its values, as recordPrediction does.
+// Rows of one key land in order: the last one's values stay.
 UNWIND $groups AS g
 UNWIND g.rows AS row
 MERGE (p:Node {uid: 'Prediction:' + row[0]})

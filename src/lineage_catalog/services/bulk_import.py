@@ -3,12 +3,14 @@ top of the catalog as it is, then migrated, audited and verified (docs/bulk-load
 
 The rows are read and validated by the online loader's own code (ingest/arrow.py's parsers,
 services/bulk_load.py's governance and in-file serving checks), and what a valid batch
-writes is what the online writer's batch code (store/bulk.write_batch, prediction_groups)
-would send to Neo4j: the import keeps those statements' rows and applies their MERGE
-semantics to an in-memory copy of the graph instead of sending them. Checks that read the
-stored graph (references exist; serving history neither rewrites nor overlaps a stored
-champion interval) ask that copy: the base and the rows of the files before. Any bad row
-rejects the whole import, with every bad row's number and reason, and nothing is written.
+writes is what the online writer's batch code (store/bulk.write_batch,
+store/predictions.prediction_groups) would send to Neo4j: the import keeps those
+statements' rows and applies their MERGE semantics to an in-memory copy of the graph
+instead of sending them; the predictions' day counts are counted afresh once the database
+is built (predictions/rebuild_days.cypher). Checks that read the stored graph (references
+exist; serving history neither rewrites nor overlaps a stored champion interval) ask that
+copy: the base and the rows of the files before. Any bad row rejects the whole import,
+with every bad row's number and reason, and nothing is written.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ from lineage_catalog.services.bulk_load import (
     judge_serving,
     mark_imported,
     parse_batch,
-    prediction_groups,
     reference_refusals,
     reject,
     serving_rows,
@@ -62,6 +63,7 @@ from lineage_catalog.store.importer import (
 )
 from lineage_catalog.store.migrations import migrate
 from lineage_catalog.store.nodes import native
+from lineage_catalog.store.predictions import prediction_groups
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -458,6 +460,10 @@ async def _open_and_verify(
                     f"label {dict(labels)} against {dict(staged.labels)}, relationships per "
                     f"type {dict(types)} against {dict(staged.types)}"
                 )
+            # Day counts as the writers keep them, from every prediction now stored (the
+            # base's as copied, the files'): counted afresh rather than staged.
+            await graph.run_batched("predictions/delete_days")
+            await graph.run_batched("predictions/rebuild_days")
             await write_audited(graph, actor=actor, changes=_changes(report, reason))
             chain = await verify_chain(graph)
             if not chain.ok:

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +35,7 @@ from lineage_catalog.ingest.arrow import (
     row_count,
 )
 from lineage_catalog.services import audit, monitoring
-from lineage_catalog.store import bulk, nodes
+from lineage_catalog.store import bulk, nodes, predictions
 from lineage_catalog.store.graph import Graph, WriteTx
 
 
@@ -116,44 +115,6 @@ def parse_batch(
     return parsed, rejects
 
 
-def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
-    """Prediction rows grouped by (deployment, model version), as load_predictions takes them."""
-    groups: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
-    for key, micros, output, deployment, model_version in rows:
-        groups[(deployment, model_version)].append([key, micros, output])
-    return [
-        {"deployment": deployment, "model_version": model_version, "rows": group}
-        for (deployment, model_version), group in groups.items()
-    ]
-
-
-async def _write_predictions(tx: WriteTx, groups: list[dict[str, Any]], *, merge: bool) -> None:
-    """Prediction rows by group: keys not stored yet are CREATEd (each once), the others
-    MERGEd; with `merge`, every row is MERGEd (the batch is written again after a
-    concurrent load stored one of its new keys first)."""
-    stamp = nodes.now()
-    if merge:
-        await tx.run("bulk/load_predictions", groups=groups, now=stamp)
-        return
-    keys = [row[0] for g in groups for row in g["rows"]]
-    (found,) = await tx.run("bulk/stored_predictions", keys=keys)
-    seen = set(found["keys"])
-    fresh: list[dict[str, Any]] = []
-    again: list[dict[str, Any]] = []
-    for g in groups:
-        new_rows: list[list[Any]] = []
-        old_rows: list[list[Any]] = []
-        for row in g["rows"]:
-            (old_rows if row[0] in seen else new_rows).append(row)
-            seen.add(row[0])  # a key repeated in the batch: created once, then merged
-        fresh.append({**g, "rows": new_rows})
-        again.append({**g, "rows": old_rows})
-    if any(g["rows"] for g in fresh):
-        await tx.run("bulk/create_predictions", groups=fresh, now=stamp)
-    if any(g["rows"] for g in again):
-        await tx.run("bulk/load_predictions", groups=again, now=stamp)
-
-
 async def _write(
     tx: WriteTx, parsed: dict[int, ParsedRow], *, merge: bool = False
 ) -> tuple[dict[int, Refusal], set[int]]:
@@ -169,9 +130,11 @@ async def _write(
     refused |= conflicts
     # History already stored as given lands as it is: its import's reason and author stay.
     good = [row for n, row in parsed.items() if n not in refused and n not in stored]
-    groups = prediction_groups(row.prediction for row in good if row.prediction is not None)
+    groups = predictions.prediction_groups(
+        row.prediction for row in good if row.prediction is not None
+    )
     if groups:
-        await _write_predictions(tx, groups, merge=merge)
+        await predictions.write_predictions(tx, groups, merge=merge)
     batch_nodes = [node for row in good for node in row.nodes]
     batch_edges = [edge for row in good for edge in row.edges]
     if batch_nodes or batch_edges:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from neo4j.exceptions import ConstraintError
+
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
@@ -20,7 +22,7 @@ from lineage_catalog.domain.rules import (
 )
 from lineage_catalog.services import audit, incident_links
 from lineage_catalog.services.incident_links import IncidentRef
-from lineage_catalog.store import nodes
+from lineage_catalog.store import nodes, predictions
 from lineage_catalog.store.graph import Graph, WriteTx
 
 
@@ -128,9 +130,13 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
         await _check_refs(tx, command.refs)
         await incident_links.check_incidents(tx, command.addresses or ())
         on_create = {**command.on_create, **governed}
-        (stored,) = await nodes.upsert_nodes(
-            tx, kind=command.kind, rows=[(command.key, props)], on_create=on_create
-        )
+        if command.kind is Kind.PREDICTION:  # as every writer of predictions writes them
+            was, node = await predictions.record(tx, key=command.key, props=props)
+            stored = nodes.Upserted(before=was.props if was else None, node=node)
+        else:
+            (stored,) = await nodes.upsert_nodes(
+                tx, kind=command.kind, rows=[(command.key, props)], on_create=on_create
+            )
         for name, value in governed.items():
             was = None if stored.before is None else stored.before.get(name)
             # An absent property is the empty one (a classification without `restricted`
@@ -173,7 +179,14 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
             await audit.record(tx, actor=actor, changes=[change])
         return stored.node
 
-    return await graph.write(work)
+    try:
+        return await graph.write(work)
+    except ConstraintError:
+        if command.kind is not Kind.PREDICTION:
+            raise
+        # A concurrent write created the same new prediction first (its CREATE lost the
+        # uid constraint): written again, it now replaces that one.
+        return await graph.write(work)
 
 
 async def set_governed(

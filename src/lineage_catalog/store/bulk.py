@@ -10,6 +10,7 @@ from typing import Any
 from lineage_catalog.domain.errors import BadInputError
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid
 from lineage_catalog.domain.rules import PROPERTY_LINKS, check_link
+from lineage_catalog.store import predictions
 from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import encode_props, now
 
@@ -39,12 +40,34 @@ def _batches(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield rows[start : start + size]
 
 
+_PREDICTION_PROPS = frozenset({"deployment", "model_version", "time", "output"})
+
+
+def _prediction_groups(rows: Sequence[NodeRow]) -> list[dict[str, Any]]:
+    """Prediction nodes as the prediction statements take them (store/predictions.py)."""
+    for r in rows:
+        if not set(r.props) <= _PREDICTION_PROPS or predictions.made(r.props) is None:
+            raise BadInputError(
+                f"prediction {r.key}: deployment, model_version and time are needed, and "
+                f"only {', '.join(sorted(_PREDICTION_PROPS))} are stored",
+                path=["props"],
+            )
+    return predictions.prediction_groups(
+        [r.key, predictions.micros(r.props["time"]), r.props.get("output"),
+         r.props["deployment"], r.props["model_version"]]
+        for r in rows
+    )  # fmt: skip
+
+
 async def write_batch(tx: WriteTx, *, nodes: Sequence[NodeRow], edges: Sequence[EdgeRow]) -> None:
     """Write one batch of nodes and then edges inside the caller's transaction."""
     stamp = now()
     by_kind: dict[Kind, list[NodeRow]] = defaultdict(list)
     for node in nodes:
         by_kind[node.kind].append(node)
+    made = by_kind.pop(Kind.PREDICTION, [])
+    if made:  # written as every batch writes predictions, day counts with them
+        await predictions.write_predictions(tx, _prediction_groups(made), merge=True)
     for kind, rows in by_kind.items():
         payload = [
             {"uid": r.uid, "kind": kind.value, "key": r.key, "props": encode_props(r.props)}

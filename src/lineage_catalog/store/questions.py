@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from lineage_catalog.domain.model import EdgeRecord, Kind, NodeRecord, Rel
@@ -190,9 +190,16 @@ class DeploymentPredictions:
 async def prediction_impact(
     graph: Graph, *, model_versions: list[str], as_of: datetime | None = None
 ) -> list[DeploymentPredictions]:
-    """Per deployment that served one of model_versions: how many predictions it made, when."""
+    """Per deployment that served one of model_versions: how many predictions it made, when
+    (by the day counts; as_of's own day, up to as_of, by the predictions)."""
+    at = in_utc(as_of) if as_of is not None else None
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0) if at else None
     rows = await graph.read(
-        "questions/prediction_impact", model_versions=model_versions, as_of=as_of
+        "questions/prediction_impact",
+        model_versions=model_versions,
+        as_of=at,
+        last_full_day=(midnight - timedelta(days=1)).date() if midnight else date.max,
+        as_of_day_start=midnight,
     )
     return [
         DeploymentPredictions(
