@@ -239,6 +239,25 @@ def test_day_counts_stay_the_count_of_the_predictions_whichever_writer(
     assert len(_recount(clean_graph)) > 6  # several days, both deployments and versions
 
 
+def test_one_writer_at_a_time_keeps_one_shard_per_day(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    """The shards a day is spread over come from writers running at once, not from how
+    many transactions wrote it: what impact adds up does not grow with the loads."""
+    _arrange(client)
+    for n in range(6):
+        rows = [{"key": f"seq-{n}-{i}", "deployment": "prod/m", "model_version": "m@1",
+                 "time": T0 + timedelta(minutes=10 * n + i), "output": "o"}
+                for i in range(5)]  # fmt: skip
+        response = client.post("/api/v1/load/predictions", content=arrow_stream(rows),
+                               params={"reason": "test"})  # fmt: skip
+        assert response.status_code == 200, response.text
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (h:PredictionDay) RETURN count(h) AS shards, sum(h.count) AS n"
+    )
+    assert (records[0]["shards"], records[0]["n"]) == (1, 30)
+
+
 def test_v0009_counts_the_days_of_predictions_stored_before(clean_graph: Driver) -> None:
     clean_graph.execute_query(
         "UNWIND range(0, 49) AS i "

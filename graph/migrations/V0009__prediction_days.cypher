@@ -1,8 +1,8 @@
 // Predictions counted per day (docs/performance.md, "Prediction counts"): a PredictionDay
 // holds, for one deployment, model version and UTC day, how many predictions it made and
 // the first and last prediction's time, so that impact counts and time ranges add up
-// days instead of counting every prediction. Each writer adds to one of a few shards of a
-// day (a number per transaction), so that parallel loads of the same deployment do not
+// days instead of counting every prediction. Concurrent writers add to different shards
+// of a day (store/predictions.py), so that parallel loads of the same deployment do not
 // queue on one node; a day's values are the sum (count) and min / max (first, last) over
 // its shards. Not catalog nodes (no :Node). The uniqueness constraint also indexes the
 // lookups by (model_version, deployment, day). Then the days of the predictions stored

@@ -16,9 +16,26 @@ from lineage_catalog.domain.model import NodeRecord
 from lineage_catalog.store.graph import WriteTx
 from lineage_catalog.store.nodes import native, now, to_node
 
-# How many shards a day's count is spread over: each transaction adds to one, drawn at
-# random, so parallel loads of one deployment rarely wait for each other; a read sums them.
+# How many shards a day's count may be spread over: concurrent writers add to different
+# ones, so parallel loads of one deployment do not queue on one node; a read sums them.
 SHARDS = 8
+# A process's writers take the first shard no other of its writers holds, from a start
+# drawn once per process (API workers and replicas start apart): one writer at a time
+# always writes the same shard, so a day has as many shards as writers ever ran at once,
+# not one per transaction (what reads add up stays flat as the predictions grow).
+_FIRST_SHARD = random.randrange(SHARDS)
+_held: set[int] = set()
+
+
+def _take_shard() -> int:
+    for n in range(SHARDS):
+        shard = (_FIRST_SHARD + n) % SHARDS
+        if shard not in _held:
+            _held.add(shard)
+            return shard
+    return random.randrange(SHARDS)  # more writers than shards: they share
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -94,9 +111,14 @@ async def count_days(
     the predictions (two more)."""
     changed, refresh = day_changes(removed=removed, added=added)
     if changed:
-        shard = random.randrange(SHARDS)
-        await tx.run("predictions/lock_days", days=changed, shard=shard)
-        await tx.run("predictions/count_days", days=changed, shard=shard)
+        shard = _take_shard()
+        try:
+            await tx.run("predictions/lock_days", days=changed, shard=shard)
+            await tx.run("predictions/count_days", days=changed, shard=shard)
+        finally:
+            # Free for the process's next writer, which waits for this transaction's
+            # commit only if it writes the same days meanwhile.
+            _held.discard(shard)
     if refresh:
         await tx.run("predictions/lock_all_shards", days=refresh)
         await tx.run("predictions/refresh_days", days=refresh)
@@ -123,8 +145,9 @@ def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
 
 async def stored(tx: WriteTx, keys: Iterable[str]) -> dict[str, NodeRecord]:
     """The stored predictions among keys, locked first (a concurrent writer of one waits
-    for this transaction), then read: one statement, two when any is stored."""
-    (found,) = await tx.run("bulk/stored_predictions", keys=list(dict.fromkeys(keys)))
+    for this transaction; in key order, so two writers of the same keys do not deadlock),
+    then read: one statement, two when any is stored."""
+    (found,) = await tx.run("bulk/stored_predictions", keys=sorted(set(keys)))
     if not found["keys"]:
         return {}
     rows = await tx.run("bulk/prediction_values", keys=found["keys"])
