@@ -24,9 +24,9 @@ WHERE NOT (n:SchemaMigration OR n:PredictionDay)
   AND ($audit OR NOT (n:AuditEvent OR n:AuditChain))
 RETURN labels(n) AS labels, properties(n) AS props, elementId(n) AS id
 """
-# A day's prediction count is spread over shards that each writer picks at random (see
+# A day's prediction count is spread over shards, one per writer that ran at once (see
 # store/predictions.py): what it says is the sum over them, and the first and last time.
-_DAYS = """
+DAYS = """
 MATCH (h:PredictionDay)
 WITH h.model_version AS model_version, h.deployment AS deployment, h.day AS day,
      sum(h.count) AS count, min(h.first) AS first, max(h.last) AS last
@@ -63,7 +63,7 @@ def graph_rows(driver: Driver, *, with_audit: bool = True) -> list[str]:
     with driver.session() as session:
         nodes = list(session.run(_NODES, audit=with_audit))
         edges = list(session.run(_EDGES, audit=with_audit))
-        days = list(session.run(_DAYS))
+        days = list(session.run(DAYS))
     names: dict[str, str] = {}
     lines = []
     for row in nodes:
@@ -77,6 +77,14 @@ def graph_rows(driver: Driver, *, with_audit: bool = True) -> list[str]:
     for row in days:
         lines.append(json.dumps(["node", ["PredictionDay"], _props(row["props"])], default=str))
     return sorted(lines)
+
+
+def prediction_days(driver: Driver) -> dict[tuple[str, str, Any], tuple[int, Any, Any]]:
+    """What the day counts say: (count, first, last) per (model version, deployment, day)."""
+    records, _, _ = driver.execute_query(DAYS)
+    return {(r["props"]["model_version"], r["props"]["deployment"], r["props"]["day"].to_native()):
+            (r["props"]["count"], r["props"]["first"].to_native(), r["props"]["last"].to_native())
+            for r in records}  # fmt: skip
 
 
 def fingerprint(driver: Driver, *, with_audit: bool = True) -> str:

@@ -25,6 +25,7 @@ from lineage_catalog.settings import Settings
 from lineage_catalog.store import bulk
 from lineage_catalog.store.graph import Graph, open_driver
 from tests.factories import apply_migration_twice
+from tests.fingerprint import prediction_days
 from tests.governance_helpers import arrow_stream
 from tests.graphql_client import gql
 from tests.plans import plan_details
@@ -140,22 +141,6 @@ def test_counts_per_deployment_and_version_are_index_seeks(clean_graph: Driver) 
     assert re.search(r"RANGE INDEX p:Prediction\((deployment|model_version), time\)", details)
 
 
-DAYS = """
-MATCH (h:PredictionDay)
-WITH h.model_version AS mv, h.deployment AS d, h.day AS day, sum(h.count) AS n,
-     min(h.first) AS first, max(h.last) AS last
-WHERE n <> 0
-RETURN mv, d, day, n, first, last
-"""
-
-
-def _days(driver: Driver) -> dict[tuple[str, str, Any], tuple[int, Any, Any]]:
-    """What the day counts say, per (model version, deployment, day)."""
-    records, _, _ = driver.execute_query(DAYS)
-    return {(r["mv"], r["d"], r["day"].to_native()):
-            (r["n"], r["first"].to_native(), r["last"].to_native()) for r in records}  # fmt: skip
-
-
 def _recount(driver: Driver) -> dict[tuple[str, str, Any], tuple[int, Any, Any]]:
     """The same, counted here from the stored predictions alone."""
     records, _, _ = driver.execute_query(
@@ -235,7 +220,7 @@ def test_day_counts_stay_the_count_of_the_predictions_whichever_writer(
             asyncio.run(batch([row(k) for k in rng.sample(keys, 6)]))
         else:
             asyncio.run(race(arrow_stream([row(rng.choice(keys)) for _ in range(12)])))
-        assert _days(clean_graph) == _recount(clean_graph), step
+        assert prediction_days(clean_graph) == _recount(clean_graph), step
     assert len(_recount(clean_graph)) > 6  # several days, both deployments and versions
 
 
@@ -267,8 +252,8 @@ def test_v0009_counts_the_days_of_predictions_stored_before(clean_graph: Driver)
         t=T0,
     )
     apply_migration_twice(clean_graph, "prediction_days")
-    assert _days(clean_graph) == _recount(clean_graph)
-    assert len(_days(clean_graph)) > 10
+    assert prediction_days(clean_graph) == _recount(clean_graph)
+    assert len(prediction_days(clean_graph)) > 10
 
 
 def test_new_keys_repeated_in_a_file_or_raced_by_another_load_land_once(

@@ -6,7 +6,8 @@
 // queue on one node; a day's values are the sum (count) and min / max (first, last) over
 // its shards. Not catalog nodes (no :Node). The uniqueness constraint also indexes the
 // lookups by (model_version, deployment, day). Then the days of the predictions stored
-// already, counted afresh (the same statements as predictions/rebuild_days.cypher).
+// already, counted afresh: on an upgraded catalog, and on the new database of an offline
+// import (lineage import), which stages no day counts and runs every migration.
 CREATE CONSTRAINT prediction_day_key IF NOT EXISTS FOR (n:PredictionDay) REQUIRE (n.model_version, n.deployment, n.day, n.shard) IS UNIQUE;
 CALL db.awaitIndexes(600);
 MATCH (h:PredictionDay)

@@ -1,9 +1,10 @@
 // New predictions, grouped by (deployment, model version); row: [key, time in epoch
 // microseconds, output]. Only keys the same transaction found unstored (and each once):
 // CREATE skips MERGE's lookup and lock per row. A concurrent load that stored one of them
-// meanwhile fails this statement on the uid constraint, and the loader writes that batch
-// again by bulk/load_predictions (MERGE). The node is the one load_predictions and
-// recordPrediction write: MADE_BY as the deployment and model_version properties.
+// meanwhile fails this statement on the uid constraint, and the writer runs its
+// transaction again (store/predictions.write), which then finds that key stored and
+// MERGEs it (bulk/load_predictions). MADE_BY is the deployment and model_version
+// properties.
 UNWIND $groups AS g
 UNWIND g.rows AS row
 CREATE (:Node:Prediction {

@@ -4,7 +4,7 @@
 // classified dataset or model, downstream through runs (started by $as_of), at most $depth
 // run-levels (<= 20). One breadth-first search per classification; classifications are few.
 // Then, as lineage/start_points.cypher starts Q4 from them: a Deployment of $uids is reached
-// when a model version it serves at $serving_at is, a Prediction when its model version is.
+// when a model version it serves at $at is, a Prediction when its model version is.
 MATCH (c:Classification)<-[r:CLASSIFIED_AS]-(h:Node)
 WHERE $as_of IS NULL OR r.recorded_at <= $as_of
 OPTIONAL MATCH (v:Node)-[:VERSION_OF]->(h)
@@ -27,7 +27,7 @@ CALL (holders) {
   CALL (found) {
     MATCH (d:Node)-[r:SERVED]->(mv:ModelVersion)
     WHERE d.uid IN $uids AND d:Deployment AND mv.uid IN found
-      AND r.valid_from <= $serving_at AND (r.valid_to IS NULL OR r.valid_to > $serving_at)
+      AND r.valid_from <= $at AND (r.valid_to IS NULL OR r.valid_to > $at)
     RETURN collect(DISTINCT d.uid) AS deployments
   }
   CALL (found) {

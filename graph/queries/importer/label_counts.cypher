@@ -1,6 +1,6 @@
 // Nodes per label of an imported database, checked against what the import wrote:
 // migration records and prediction day counts aside (the new database's migrations count
-// the days, and the import counts them again once the counts check out).
+// the days, V0009).
 MATCH (n)
 UNWIND labels(n) AS label
 WITH label

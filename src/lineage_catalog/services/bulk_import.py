@@ -6,11 +6,11 @@ services/bulk_load.py's governance and in-file serving checks), and what a valid
 writes is what the online writer's batch code (store/bulk.write_batch,
 store/predictions.prediction_groups) would send to Neo4j: the import keeps those
 statements' rows and applies their MERGE semantics to an in-memory copy of the graph
-instead of sending them; the predictions' day counts are counted afresh once the database
-is built (predictions/rebuild_days.cypher). Checks that read the stored graph (references
-exist; serving history neither rewrites nor overlaps a stored champion interval) ask that
-copy: the base and the rows of the files before. Any bad row rejects the whole import,
-with every bad row's number and reason, and nothing is written.
+instead of sending them. The predictions' day counts are not staged: the new database's
+migrations (V0009) count them from every prediction it holds. Checks that read the stored
+graph (references exist; serving history neither rewrites nor overlaps a stored champion
+interval) ask that copy: the base and the rows of the files before. Any bad row rejects
+the whole import, with every bad row's number and reason, and nothing is written.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +63,7 @@ from lineage_catalog.store.importer import (
 )
 from lineage_catalog.store.migrations import migrate
 from lineage_catalog.store.nodes import native
-from lineage_catalog.store.predictions import prediction_groups
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from lineage_catalog.store.predictions import from_micros, prediction_groups
 
 
 class ImportVerificationError(RuntimeError):
@@ -142,10 +140,6 @@ class _Recorder(WriteTx):
     async def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         self.statements.append((name, params))
         return []
-
-
-def _micros_time(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 class _Assembly:
@@ -248,7 +242,7 @@ class _Assembly:
                 node = self.nodes.get(node_uid)
                 if node is not None:  # in the base
                     node.props.update(deployment=deployment, model_version=model_version,
-                                      time=_micros_time(micros), output=output)  # fmt: skip
+                                      time=from_micros(micros), output=output)  # fmt: skip
                     if output is None:
                         del node.props["output"]
                 elif node_uid in self.streamed:  # repeated: its last values win
@@ -256,7 +250,7 @@ class _Assembly:
                 else:
                     self.streamed.add(node_uid)
                     row = [node_uid, node_uid, key, self.stamp, deployment, model_version,
-                           _micros_time(micros).isoformat()]  # fmt: skip
+                           from_micros(micros).isoformat()]  # fmt: skip
                     if output is None:
                         without.append(row)
                     else:
@@ -460,10 +454,6 @@ async def _open_and_verify(
                     f"label {dict(labels)} against {dict(staged.labels)}, relationships per "
                     f"type {dict(types)} against {dict(staged.types)}"
                 )
-            # Day counts as the writers keep them, from every prediction now stored (the
-            # base's as copied, the files'): counted afresh rather than staged.
-            await graph.run_batched("predictions/delete_days")
-            await graph.run_batched("predictions/rebuild_days")
             await write_audited(graph, actor=actor, changes=_changes(report, reason))
             chain = await verify_chain(graph)
             if not chain.ok:

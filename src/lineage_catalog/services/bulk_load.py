@@ -8,7 +8,6 @@ nothing that already landed.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
-from neo4j.exceptions import ConstraintError
 
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor, Role, allows
@@ -115,9 +113,7 @@ def parse_batch(
     return parsed, rejects
 
 
-async def _write(
-    tx: WriteTx, parsed: dict[int, ParsedRow], *, merge: bool = False
-) -> tuple[dict[int, Refusal], set[int]]:
+async def _write(tx: WriteTx, parsed: dict[int, ParsedRow]) -> tuple[dict[int, Refusal], set[int]]:
     """Write the rows whose references exist and whose serving history fits what is
     stored; return the others with the reason, and the rows that were stored already."""
     # Rows of a batch share few references (a handful of deployments): check each once.
@@ -134,7 +130,7 @@ async def _write(
         row.prediction for row in good if row.prediction is not None
     )
     if groups:
-        await predictions.write_predictions(tx, groups, merge=merge)
+        await predictions.write_predictions(tx, groups)
     batch_nodes = [node for row in good for node in row.nodes]
     batch_edges = [edge for row in good for edge in row.edges]
     if batch_nodes or batch_edges:
@@ -349,28 +345,21 @@ async def load(
             rejects.append(reject(number, why, row))
         mark_imported(parsed, actor=actor, reason=reason)
 
-        async def work(
-            tx: WriteTx, parsed: dict[int, ParsedRow] = parsed, merge: bool = False
-        ) -> dict[int, Refusal]:
+        async def work(tx: WriteTx, parsed: dict[int, ParsedRow] = parsed) -> dict[int, Refusal]:
             incident_changes: list[Change] = []
             if kind is LoadKind.OBSERVATIONS:
                 refused, stored, incident_changes = await _write_observations(
                     tx, parsed, actor=actor
                 )
             else:
-                refused, stored = await _write(tx, parsed, merge=merge)
+                refused, stored = await _write(tx, parsed)
             change = _batch_change(kind, parsed, set(refused) | stored, reason)
             changes = ([change] if change is not None else []) + incident_changes
             if changes:
                 await audit.record(tx, actor=actor, changes=changes)
             return refused
 
-        try:
-            refused = await graph.write(work)
-        except ConstraintError:
-            # A concurrent load stored one of this batch's new keys between the check and
-            # the CREATE: nothing of the batch landed; write it again, every row MERGEd.
-            refused = await graph.write(functools.partial(work, merge=True))
+        refused = await predictions.write(graph, work)
         for number, why in sorted(refused.items()):
             row = batch.slice(number - first, 1).to_pylist()[0]
             rejects.append(reject(number, why, row))

@@ -134,7 +134,7 @@ async def _answer(
     uids = list(found)
     counts, reach = await asyncio.gather(
         store.neighbour_counts(graph, uids=uids, as_of=as_of, at=at),
-        store.classified_reach(graph, uids=uids, depth=classification_depth, as_of=as_of),
+        store.classified_reach(graph, uids=uids, depth=classification_depth, as_of=as_of, at=at),
     )
     edges = {
         (e.type, e.source, e.target): e

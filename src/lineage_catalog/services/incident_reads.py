@@ -196,12 +196,6 @@ class IncidentPath:
     path: list[str]
 
 
-async def start_of(graph: Graph, *, uid: str, at: datetime) -> Start:
-    """Where a walk upstream starts (lineage.start_of): a deployment from the versions it
-    serves at `at`; lineage as recorded now."""
-    return await lineage.start_of(graph, uid=uid, serving_at=at)
-
-
 async def incidents_upstream(
     graph: Graph, *, start: Start, up: Upstream, at: datetime, limit: int
 ) -> list[IncidentPath]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from lineage_catalog.domain.model import Kind, NodeRecord, Rel, split_uid, uid
@@ -56,7 +56,7 @@ async def start_of(
     kind, _ = split_uid(uid)
     if kind not in GROUPS:
         return Start(uid)
-    at = serving_at or as_of or datetime.now(UTC)
+    at = serving_at or as_of or nodes.now()
     points = await questions.start_points(
         graph, uid=uid, latest=latest and kind in VERSIONED, as_of=as_of, serving_at=at
     )

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from neo4j.exceptions import ConstraintError
-
 from lineage_catalog.domain.audit import Change
 from lineage_catalog.domain.auth import Actor
 from lineage_catalog.domain.errors import BadInputError
@@ -179,14 +177,9 @@ async def register(graph: Graph, command: RegisterCommand, *, actor: Actor) -> N
             await audit.record(tx, actor=actor, changes=[change])
         return stored.node
 
-    try:
-        return await graph.write(work)
-    except ConstraintError:
-        if command.kind is not Kind.PREDICTION:
-            raise
-        # A concurrent write created the same new prediction first (its CREATE lost the
-        # uid constraint): written again, it now replaces that one.
-        return await graph.write(work)
+    if command.kind is Kind.PREDICTION:
+        return await predictions.write(graph, work)
+    return await graph.write(work)
 
 
 async def set_governed(

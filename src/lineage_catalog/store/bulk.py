@@ -67,7 +67,7 @@ async def write_batch(tx: WriteTx, *, nodes: Sequence[NodeRow], edges: Sequence[
         by_kind[node.kind].append(node)
     made = by_kind.pop(Kind.PREDICTION, [])
     if made:  # written as every batch writes predictions, day counts with them
-        await predictions.write_predictions(tx, _prediction_groups(made), merge=True)
+        await predictions.write_predictions(tx, _prediction_groups(made))
     for kind, rows in by_kind.items():
         payload = [
             {"uid": r.uid, "kind": kind.value, "key": r.key, "props": encode_props(r.props)}

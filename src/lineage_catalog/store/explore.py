@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from lineage_catalog.domain.model import EdgeRecord, Kind, NodeRecord, Rel
 from lineage_catalog.store.graph import Graph
-from lineage_catalog.store.nodes import in_utc, property_pairs, to_node
+from lineage_catalog.store.nodes import property_pairs, to_node
 
 
 class Hop(StrEnum):
@@ -94,16 +94,12 @@ async def neighbour_counts(
 
 
 async def classified_reach(
-    graph: Graph, *, uids: list[str], depth: int, as_of: datetime | None
+    graph: Graph, *, uids: list[str], depth: int, as_of: datetime | None, at: datetime
 ) -> dict[str, set[str]]:
-    """For each uid, the classifications set on it or upstream of it (Q4's rule; what a
-    deployment serves as of then, else now)."""
+    """For each uid, the classifications set on it or upstream of it (Q4's rule; a
+    deployment by what it serves at `at`)."""
     rows = await graph.read_collected(
-        "explore/classified_reach",
-        uids=uids,
-        depth=depth,
-        as_of=as_of,
-        serving_at=in_utc(as_of or datetime.now(UTC)),
+        "explore/classified_reach", uids=uids, depth=depth, as_of=as_of, at=at
     )
     reached: dict[str, set[str]] = {}
     for row in rows:

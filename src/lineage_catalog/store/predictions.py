@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+from neo4j.exceptions import ConstraintError
 
 from lineage_catalog.domain.model import NodeRecord
-from lineage_catalog.store.graph import WriteTx
+from lineage_catalog.store.graph import Graph, WriteTx
 from lineage_catalog.store.nodes import native, now, to_node
 
 # How many shards a day's count may be spread over: concurrent writers add to different
@@ -37,6 +39,7 @@ def _take_shard() -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,8 @@ def micros(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
 
 
-def _at(value: int) -> datetime:
+def from_micros(value: int) -> datetime:
+    """Epoch microseconds as a time in UTC."""
     return _EPOCH + timedelta(microseconds=value)
 
 
@@ -127,7 +131,9 @@ async def count_days(
 def made_by_rows(groups: list[dict[str, Any]]) -> list[Made]:
     """The Made of each row of prediction groups."""
     return [
-        Made(g["deployment"], g["model_version"], _at(row[1])) for g in groups for row in g["rows"]
+        Made(g["deployment"], g["model_version"], from_micros(row[1]))
+        for g in groups
+        for row in g["rows"]
     ]
 
 
@@ -154,42 +160,47 @@ async def stored(tx: WriteTx, keys: Iterable[str]) -> dict[str, NodeRecord]:
     return {row["key"]: to_node(row) for row in rows}
 
 
-async def write_predictions(
-    tx: WriteTx, groups: list[dict[str, Any]], *, merge: bool = False
-) -> dict[str, NodeRecord]:
+async def write_predictions(tx: WriteTx, groups: list[dict[str, Any]]) -> dict[str, NodeRecord]:
     """Prediction rows by group, and their day counts; returns the predictions they replaced.
     Keys not stored yet are CREATEd (each once: a key repeated in the batch is then
-    updated), the others MERGEd; with `merge`, every row is MERGEd (the batch is written
-    again after a concurrent load stored one of its new keys first, which the CREATE's
-    uid constraint refuses). The day counts change by what each key held before (locked,
-    read) and the values of its last row."""
+    updated), the others MERGEd. The day counts change by what each key held before
+    (locked, then read) and the values of its last row. A concurrent writer that creates
+    one of the new keys first makes the CREATE fail on the uid constraint, with nothing
+    written: run the transaction through `write`, which writes it again."""
     stamp = now()
     last: dict[str, Made] = {}
     for g in groups:
         for row in g["rows"]:
-            last[row[0]] = Made(g["deployment"], g["model_version"], _at(row[1]))
+            last[row[0]] = Made(g["deployment"], g["model_version"], from_micros(row[1]))
     before = await stored(tx, last)
-    if merge:
-        await tx.run("bulk/load_predictions", groups=groups, now=stamp)
-    else:
-        seen = set(before)
-        fresh: list[dict[str, Any]] = []
-        again: list[dict[str, Any]] = []
-        for g in groups:
-            new_rows: list[list[Any]] = []
-            old_rows: list[list[Any]] = []
-            for row in g["rows"]:
-                (old_rows if row[0] in seen else new_rows).append(row)
-                seen.add(row[0])  # a key repeated in the batch: created once, then merged
-            fresh.append({**g, "rows": new_rows})
-            again.append({**g, "rows": old_rows})
-        if any(g["rows"] for g in fresh):
-            await tx.run("bulk/create_predictions", groups=fresh, now=stamp)
-        if any(g["rows"] for g in again):
-            await tx.run("bulk/load_predictions", groups=again, now=stamp)
+    seen = set(before)
+    fresh: list[dict[str, Any]] = []
+    again: list[dict[str, Any]] = []
+    for g in groups:
+        new_rows: list[list[Any]] = []
+        old_rows: list[list[Any]] = []
+        for row in g["rows"]:
+            (old_rows if row[0] in seen else new_rows).append(row)
+            seen.add(row[0])  # a key repeated in the batch: created once, then merged
+        fresh.append({**g, "rows": new_rows})
+        again.append({**g, "rows": old_rows})
+    if any(g["rows"] for g in fresh):
+        await tx.run("bulk/create_predictions", groups=fresh, now=stamp)
+    if any(g["rows"] for g in again):
+        await tx.run("bulk/load_predictions", groups=again, now=stamp)
     was = (made(node.props) for node in before.values())
     await count_days(tx, removed=[m for m in was if m is not None], added=list(last.values()))
     return before
+
+
+async def write(graph: Graph, work: Callable[[WriteTx], Awaitable[T]]) -> T:
+    """graph.write for work that writes predictions: when a concurrent writer created one
+    of its new keys first (the CREATE lost the uid constraint and nothing landed), the work
+    runs once more, and finds that key stored and replaces it."""
+    try:
+        return await graph.write(work)
+    except ConstraintError:
+        return await graph.write(work)
 
 
 async def record(

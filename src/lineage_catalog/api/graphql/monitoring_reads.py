@@ -21,6 +21,7 @@ from lineage_catalog.api.graphql.types import CatalogNode, Deployment, to_type
 from lineage_catalog.domain import monitoring as rules
 from lineage_catalog.domain.model import Kind, NodeRecord, uid
 from lineage_catalog.services import incident_reads as service
+from lineage_catalog.services import lineage
 from lineage_catalog.store import monitoring as stored
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ async def incidents_upstream(
     """The incidents open at asOf (now) about a node or anything upstream, with paths."""
     ctx = info.context
     at = as_of or ctx.loaders.at
-    start = await service.start_of(ctx.graph, uid=id, at=at)
+    start = await lineage.start_of(ctx.graph, uid=id, serving_at=at)
     # Lineage as recorded now: asOf is when the incidents are open (and what a deployment
     # serves), not which runs were known then.
     up = await ctx.loaders.upstream.load(
