@@ -5,7 +5,9 @@
 // - upstream: lineage/upstream.cypher's walk from the one model version (no as_of);
 // - with $owners: each owned thing's owners at $at by questions/owners_of.cypher's rule
 //   (its own, then its parent's over VERSION_OF; at most $limit), the nodes holding them,
-//   and each version's parent named by its `dataset` / `model` property;
+//   and each version's parent named by its `dataset` / `model` property; an owner goes
+//   out once among `nodes`, however many things it owns, and each ownership names it (so
+//   do the neighbours below);
 // - with $authors: each commit's AUTHORED in-neighbours (node/in_neighbors.cypher, no $at);
 // - with $run_commits: each run's EXECUTED out-neighbours (node/out_neighbors.cypher).
 // $at comes as epoch seconds and nanoseconds: the driver takes far longer to send a
@@ -59,16 +61,12 @@ CALL (upstream, mv, d, at) {
     ORDER BY holder <> n, coalesce(o.valid_from, o.recorded_at) DESC, a.key
     LIMIT $limit
   }
-  RETURN collect({origin: n.uid, holder: holder.uid, kind: a.kind, key: a.key,
-                  props: [k IN keys(a) WHERE NOT k IN ['uid', 'kind', 'key'] |
-                    CASE WHEN a[k] IS :: ZONED DATETIME
-                         THEN [k, a[k].epochSeconds, a[k].nanosecond, a[k].offsetSeconds]
-                         ELSE [k, a[k]] END],
+  RETURN collect({origin: n.uid, holder: holder.uid, owner: a.uid,
                   edge: [k IN keys(o) |
                     CASE WHEN o[k] IS :: ZONED DATETIME
                          THEN [k, o[k].epochSeconds, o[k].nanosecond, o[k].offsetSeconds]
                          ELSE [k, o[k]] END]}) AS owners,
-         collect(DISTINCT holder) AS holders
+         collect(DISTINCT holder) + collect(DISTINCT a) AS owning
 }
 CALL (upstream, mv) {
   UNWIND CASE WHEN $owners
@@ -87,15 +85,12 @@ CALL (upstream) {
     ORDER BY coalesce(r.valid_from, r.recorded_at) DESC, m.key
     LIMIT $limit
   }
-  RETURN collect({origin: c.uid, kind: m.kind, key: m.key,
-                  props: [k IN keys(m) WHERE NOT k IN ['uid', 'kind', 'key'] |
-                    CASE WHEN m[k] IS :: ZONED DATETIME
-                         THEN [k, m[k].epochSeconds, m[k].nanosecond, m[k].offsetSeconds]
-                         ELSE [k, m[k]] END],
+  RETURN collect({origin: c.uid, node: m.uid,
                   edge: [k IN keys(r) WHERE NOT k IN ['uid', 'kind', 'key'] |
                     CASE WHEN r[k] IS :: ZONED DATETIME
                          THEN [k, r[k].epochSeconds, r[k].nanosecond, r[k].offsetSeconds]
-                         ELSE [k, r[k]] END]}) AS authors
+                         ELSE [k, r[k]] END]}) AS authors,
+         collect(DISTINCT m) AS authoring
 }
 CALL (upstream) {
   UNWIND CASE WHEN $run_commits THEN [n IN upstream WHERE n.kind = 'Run'] ELSE [] END AS r0
@@ -105,18 +100,16 @@ CALL (upstream) {
     ORDER BY coalesce(r.valid_from, r.recorded_at) DESC, m.key
     LIMIT $limit
   }
-  RETURN collect({origin: r0.uid, kind: m.kind, key: m.key,
-                  props: [k IN keys(m) WHERE NOT k IN ['uid', 'kind', 'key'] |
-                    CASE WHEN m[k] IS :: ZONED DATETIME
-                         THEN [k, m[k].epochSeconds, m[k].nanosecond, m[k].offsetSeconds]
-                         ELSE [k, m[k]] END],
+  RETURN collect({origin: r0.uid, node: m.uid,
                   edge: [k IN keys(r) WHERE NOT k IN ['uid', 'kind', 'key'] |
                     CASE WHEN r[k] IS :: ZONED DATETIME
                          THEN [k, r[k].epochSeconds, r[k].nanosecond, r[k].offsetSeconds]
-                         ELSE [k, r[k]] END]}) AS run_commits
+                         ELSE [k, r[k]] END]}) AS run_commits,
+         collect(DISTINCT m) AS executed
 }
-CALL (p, mv, d, upstream, holders, parents) {
-  UNWIND [x IN [p, mv, d] WHERE x IS NOT NULL] + upstream + holders + parents AS n
+CALL (p, mv, d, upstream, owning, parents, authoring, executed) {
+  UNWIND [x IN [p, mv, d] WHERE x IS NOT NULL] + upstream + owning + parents + authoring
+         + executed AS n
   WITH DISTINCT n
   RETURN collect({kind: n.kind, key: n.key,
                   props: [k IN keys(n) WHERE NOT k IN ['uid', 'kind', 'key'] |

@@ -85,11 +85,13 @@ def property_pairs(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     if isinstance(raw, Mapping):
         return {name: native(value) for name, value in raw.items()}
     props: dict[str, Any] = {}
+    plain = _PLAIN
     for item in raw:
         if len(item) == 4:
             props[item[0]] = _datetime(item[1], item[2], item[3])
         else:
-            props[item[0]] = native(item[1])
+            value = item[1]
+            props[item[0]] = value if type(value) in plain else native(value)
     return props
 
 

@@ -19,10 +19,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True, slots=True)
 class Trace:
     """What lineage/trace.cypher found. `nodes` holds every node it returned, by uid: the
-    prediction, model version, deployment, the upstream ones, owners' holders and versions'
-    parents. `owners`, `authors` and `run_commits` are None when not asked for; else they
-    map each owned thing, commit or run to its owners / AUTHORED in-neighbours / EXECUTED
-    out-neighbours (absent: none)."""
+    prediction, model version, deployment, the upstream ones, owners, the nodes holding
+    what they own and versions' parents. `owners`, `authors` and `run_commits` are None
+    when not asked for; else they map each owned thing, commit or run to its owners /
+    AUTHORED in-neighbours / EXECUTED out-neighbours (absent: none)."""
 
     prediction: NodeRecord | None
     model_version: NodeRecord | None
@@ -75,26 +75,28 @@ async def trace(
         deployment=nodes.get(row["deployment"]) if row["deployment"] else None,
         upstream=Upstream(nodes=found, edges=edges),
         nodes=nodes,
-        owners=_owners(row["owners"]) if owners else None,
-        authors=_neighbors(row["authors"]) if authors else None,
-        run_commits=_neighbors(row["run_commits"]) if run_commits else None,
+        owners=_owners(row["owners"], nodes) if owners else None,
+        authors=_neighbors(row["authors"], nodes) if authors else None,
+        run_commits=_neighbors(row["run_commits"], nodes) if run_commits else None,
     )
 
 
-def _owners(rows: list[dict[str, Any]]) -> dict[str, list[OwnerOf]]:
+def _owners(rows: list[dict[str, Any]], nodes: dict[str, NodeRecord]) -> dict[str, list[OwnerOf]]:
     found: dict[str, list[OwnerOf]] = defaultdict(list)
     for r in rows:
         found[r["origin"]].append(
-            OwnerOf(origin=r["origin"], owner=to_node(r), holder=r["holder"],
+            OwnerOf(origin=r["origin"], owner=nodes[r["owner"]], holder=r["holder"],
                     edge=property_pairs(r["edge"]))
         )  # fmt: skip
     return found
 
 
-def _neighbors(rows: list[dict[str, Any]]) -> dict[str, list[Neighbor]]:
+def _neighbors(
+    rows: list[dict[str, Any]], nodes: dict[str, NodeRecord]
+) -> dict[str, list[Neighbor]]:
     found: dict[str, list[Neighbor]] = defaultdict(list)
     for r in rows:
         found[r["origin"]].append(
-            Neighbor(origin=r["origin"], node=to_node(r), edge=property_pairs(r["edge"]))
+            Neighbor(origin=r["origin"], node=nodes[r["node"]], edge=property_pairs(r["edge"]))
         )
     return found

@@ -24,9 +24,10 @@ would answer, and otherwise answers nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, cast
 
 from graphql import (
@@ -162,6 +163,65 @@ def _leaf(leaf: GraphQLLeafType, text: bool, value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class _Row:
+    """An object whose selected fields are all single leaves, read with C-level calls: one
+    attribute getter for all of them, one `join` to check that the String and ID values are
+    text, and the serialization of the others. Anything unusual (a null, a missing
+    attribute, a value that is not text or not a stored type, a serialization that fails or
+    answers nothing) leaves it to the per-field loop, which answers or refuses as before."""
+
+    names: tuple[str, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+    texts: Callable[[Any], tuple[Any, ...]] | None
+    convert: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+
+
+def _row(plain: tuple[tuple[str, PlainField], ...]) -> _Row | None:
+    if len(plain) < 2 or any(sub.form != LEAF or sub.is_list for _, sub in plain):
+        return None
+    texts = [sub.attribute for _, sub in plain if sub.text]
+    convert = tuple(
+        (i, name, cast(GraphQLLeafType, sub.named).serialize)
+        for i, (name, sub) in enumerate(plain)
+        if not sub.text
+    )
+    return _Row(
+        names=tuple(name for name, _ in plain),
+        values=attrgetter(*(sub.attribute for _, sub in plain)),
+        # attrgetter of one name answers the value, not a tuple: ask for it twice.
+        texts=attrgetter(*texts)
+        if len(texts) > 1
+        else attrgetter(texts[0], texts[0])
+        if texts
+        else None,
+        convert=convert,
+    )
+
+
+def _row_answer(row: _Row, value: Any) -> dict[str, Any] | None:
+    """The answer of an all-leaf object, or None where the per-field loop must answer."""
+    try:
+        found = row.values(value)
+        if None in found:
+            return None
+        if row.texts is not None:
+            "".join(row.texts(value))  # a TypeError unless every one is a str
+        completed = dict(zip(row.names, found, strict=True))
+        stored = _STORED_TYPES
+        for i, name, serialize in row.convert:
+            item = found[i]
+            if type(item) not in stored:
+                return None
+            out = serialize(item)
+            if out is None or out is Undefined:
+                return None
+            completed[name] = out
+    except Exception:
+        return None
+    return completed
+
+
+@dataclass(frozen=True, slots=True)
 class _Plan:
     grouped_field_set: GroupedFieldSet  # kept alive: plans are found by its id()
     order: tuple[str, ...]
@@ -177,7 +237,8 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[int, _Plan] = {}
         self._runtime_types: dict[tuple[int, type], GraphQLObjectType] = {}
         self._infos: dict[int, GraphQLResolveInfo[Any]] = {}
-        # Per (object type, field): its plain fields when the whole subtree is plain, else None.
+        # Per (object type, field): its plain fields and their _Row when the whole subtree is
+        # plain, else None.
         self._pure_fields: dict[tuple[int, int], Any] = {}
         manager = self.middleware_manager
         # A middleware (a schema extension's `resolve`) must see every field.
@@ -278,17 +339,22 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         else:
             runtime = self._runtime_type(field, parent_type, value, path)
         key = (id(runtime), id(field))
-        plain = self._pure_fields.get(key, _ABSENT)
-        if plain is _ABSENT:
+        known = self._pure_fields.get(key, _ABSENT)
+        if known is _ABSENT:
             grouped, defer_usages, _ = self.collect_subfields(
                 runtime, cast(FieldDetailsList, field.details)
             )
             plan = self._plan(runtime, grouped)
             # A resolver in the subtree: graphql-core runs it, once.
-            plain = None if defer_usages or plan.rest else plan.plain
-            self._pure_fields[key] = plain
-        if plain is None:
+            known = None if defer_usages or plan.rest else (plan.plain, _row(plan.plain))
+            self._pure_fields[key] = known
+        if known is None:
             raise _Refused
+        plain, row = known
+        if row is not None:
+            answered = _row_answer(row, value)
+            if answered is not None:
+                return answered
         completed: dict[str, Any] = {}
         for name, sub in cast(tuple[tuple[str, PlainField], ...], plain):
             if sub.form == LEAF and not sub.is_list:  # most fields: inline
