@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from neo4j import Driver
-from strawberry.extensions.validation_cache import _get_validate_cache
 
+from lineage_catalog.api.graphql.documents import DocumentCaches, Documents
 from lineage_catalog.demo import GeneratedCatalog, generate
 from lineage_catalog.domain.model import Kind, Rel, uid
 from lineage_catalog.settings import Settings
@@ -172,13 +172,24 @@ def test_a_page_counts_its_total_only_when_asked(
     assert through_fragment["data"]["nodes"]["totalCount"] == datasets
 
 
-def test_a_repeated_document_is_validated_once(client: TestClient, clean_graph: Driver) -> None:
-    # The validation rules are built once per schema, so ValidationCache can hit.
-    cache = _get_validate_cache(256)
+def test_a_repeated_document_is_parsed_and_validated_once(
+    client: TestClient, clean_graph: Driver
+) -> None:
+    # The validation rules are built once per schema, so the validation cache can hit; the
+    # second request gets the first one's document, looked up by its text.
+    schema = client.app.state.schema  # type: ignore[attr-defined]
+    (documents,) = [e for e in schema.extensions if getattr(e, "func", None) is Documents]
+    caches: DocumentCaches = documents.keywords["caches"]
     query = "query RepeatedForTheCache { catalogStats { datasets } }"
     post(client, query)
-    before = cache.cache_info()
+    parsed = caches.documents.entries[query]
+    before = (caches.documents.hits, caches.validations.hits, caches.validations.misses)
     post(client, query)
-    after = cache.cache_info()
-    assert after.hits == before.hits + 1
-    assert after.misses == before.misses
+    assert caches.documents.entries[query] is parsed
+    assert (caches.documents.hits, caches.validations.hits, caches.validations.misses) == (
+        before[0] + 1, before[1] + 1, before[2]
+    )  # fmt: skip
+    # A text with a mistake is answered with the same error each time, from the cache too.
+    wrong = "query Wrong { catalogStats { nosuchfield } }"
+    first, second = (client.post("/graphql", json={"query": wrong}).json() for _ in range(2))
+    assert first["errors"] == second["errors"] and "nosuchfield" in first["errors"][0]["message"]

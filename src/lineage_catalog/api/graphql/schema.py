@@ -9,12 +9,6 @@ from pathlib import Path
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
@@ -23,6 +17,7 @@ from lineage_catalog.api.graphql.analytics import AnalyticsQuery
 from lineage_catalog.api.graphql.columns import ColumnMutation, ColumnQuery
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.cost import RequestLimits
+from lineage_catalog.api.graphql.documents import DocumentCaches, Documents
 from lineage_catalog.api.graphql.execution import CatalogExecutor
 from lineage_catalog.api.graphql.explore import ExploreQuery
 from lineage_catalog.api.graphql.extensions import (
@@ -128,8 +123,8 @@ class CatalogSchema(strawberry.Schema):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its guards: depth, token and alias limits, caches, error masking."""
-    # The shape rule is built once here, not per request: ValidationCache keys on the rule
-    # classes, so a new class on every request would validate every document again.
+    # The shape rule is built once here, not per request: the validation cache keys on the
+    # rule classes, so a new class on every request would validate every document again.
     rules: list[type[ASTValidationRule]] = [shape_rule(settings.max_query_depth, MAX_ALIASES)]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -144,10 +139,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             OperationObserver,
             RequestLimits,
             AccessControl,
-            partial(AddValidationRules, rules),
-            partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-            partial(ParserCache, maxsize=256),
-            partial(ValidationCache, maxsize=256),
+            # Limits, parsing and validation, cached per query text (api/graphql/documents.py).
+            partial(
+                Documents,
+                rules=tuple(rules),
+                max_tokens=MAX_TOKENS,
+                caches=DocumentCaches(maxsize=256),
+            ),
             partial(CodedMaskErrors, should_mask_error=should_mask),
         ],
     )

@@ -22,7 +22,8 @@ _OWNED = (Kind.DATASET_VERSION, Kind.FEATURE, Kind.MODEL_VERSION)
 
 
 # What a trace field of a parsed document selects, by (id of its operation, path): the
-# operation is the one object ParserCache hands every request of the same text, and it is
+# operation is the one object the document cache (api/graphql/documents.py) hands every
+# request of the same text, and it is
 # kept here (so that its id is not reused) until 256 other trace fields push it out.
 _WANTED: dict[tuple[int, tuple[str | int, ...]], tuple[object, tuple[bool, bool, bool]]] = {}
 _WANTED_MAX = 256
