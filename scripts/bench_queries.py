@@ -251,5 +251,5 @@ SET h.count = coalesce(h.count, 0) + d.delta,
 
 def floor_rows(groups: list[dict[str, Any]]) -> dict[str, Any]:
     """FLOOR_INGEST's parameters for new prediction rows, prepared before the clock."""
-    days, _ = predictions.day_changes(added=predictions.made_by_rows(groups))
+    days, _ = predictions.day_changes(added=predictions.last_made(groups).values())
     return {"groups": groups, "days": days, "shard": random.randrange(predictions.SHARDS)}

@@ -32,7 +32,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from lineage_catalog.api.gc_tuning import THRESHOLDS
 from lineage_catalog.api.graphql.execution import CatalogExecutor, _row, _row_answer, plain_field
 from lineage_catalog.api.graphql.router import encode_response
-from lineage_catalog.api.graphql.types import _ASSIGNED, _STORED, _TYPES, ALL_NODE_TYPES, to_type
+from lineage_catalog.api.graphql.types import _STORED, _TYPES, ALL_NODE_TYPES, to_type
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import nodes
 from lineage_catalog.store.graph import Graph, open_driver
@@ -353,9 +353,8 @@ def test_an_all_leaf_object_is_answered_in_one_pass_or_left_to_the_loop() -> Non
 
 
 def test_node_objects_are_built_as_their_init_builds_them() -> None:
-    # to_type fills the objects in without the dataclass __init__ where that __init__ sets
-    # exactly the same fields: every node type, so the pages build them fast.
-    assert all(_ASSIGNED[cls] for cls in ALL_NODE_TYPES)
+    # to_type fills the objects in without the dataclass __init__ (types._check_assignable
+    # refuses a type whose __init__ would do more when the module loads).
     for kind, cls in _TYPES.items():
         props = {stored: f"{attr}-value" for attr, stored in _STORED[cls]}
         node = nodes.NodeRecord(kind=kind, key="k-1", props=props)

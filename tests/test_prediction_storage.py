@@ -22,7 +22,7 @@ from lineage_catalog.domain.model import Kind, NodeRecord, Rel, uid
 from lineage_catalog.ingest.arrow import LoadKind
 from lineage_catalog.services import bulk_load
 from lineage_catalog.settings import Settings
-from lineage_catalog.store import bulk
+from lineage_catalog.store import bulk, predictions
 from lineage_catalog.store.graph import Graph, open_driver
 from tests.factories import apply_migration_twice
 from tests.fingerprint import prediction_days
@@ -241,6 +241,25 @@ def test_one_writer_at_a_time_keeps_one_shard_per_day(
         "MATCH (h:PredictionDay) RETURN count(h) AS shards, sum(h.count) AS n"
     )
     assert (records[0]["shards"], records[0]["n"]) == (1, 30)
+
+
+def test_more_writers_than_shards_share_the_least_held_and_release_only_their_own() -> None:
+    """Beyond SHARDS writers at once, a writer shares the least held shard; when it is done,
+    the writer it shared with still holds that shard (before, the overflow writer freed a
+    shard it never held, and the next writer took it beside the one still writing)."""
+    taken = [predictions._take_shard() for _ in range(predictions.SHARDS)]
+    try:
+        assert sorted(taken) == list(range(predictions.SHARDS))  # one each
+        extra = predictions._take_shard()  # shares one
+        predictions._release_shard(extra)
+        assert predictions._holders == [1] * predictions.SHARDS
+        # A shard freed by its writer is the next one taken.
+        predictions._release_shard(taken[3])
+        assert predictions._take_shard() == taken[3]
+    finally:
+        for shard in taken:
+            predictions._release_shard(shard)
+    assert predictions._holders == [0] * predictions.SHARDS
 
 
 def test_v0009_counts_the_days_of_predictions_stored_before(clean_graph: Driver) -> None:

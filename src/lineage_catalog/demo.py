@@ -28,10 +28,10 @@ from lineage_catalog.domain.model import (
 from lineage_catalog.services import audit
 from lineage_catalog.store.bulk import EdgeRow, NodeRow, load_rows
 from lineage_catalog.store.graph import Graph
+from lineage_catalog.store.predictions import from_micros, micros
 
 DEFAULT_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 SNAPSHOTS = 6  # monthly snapshots of each raw source, the last one two months before `now`
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SCHEDULER = uid(Kind.SERVICE_ACCOUNT, "airflow-scheduler")
 CI = uid(Kind.SERVICE_ACCOUNT, "github-actions")
 TECH, BUSINESS, STEWARD = OwnerRole.TECHNICAL_OWNER, OwnerRole.BUSINESS_OWNER, OwnerRole.STEWARD
@@ -167,11 +167,6 @@ def _schema(columns: str) -> list[dict[str, str]]:
     """A table schema from "name:type,..."."""
     pairs = [c.split(":") for c in columns.split(",")]
     return [{"name": n, "type": t, "description": n.replace("_", " ")} for n, t in pairs]
-
-
-def _us(at: datetime) -> int:
-    """Microseconds since the epoch."""
-    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 def _key(node_uid: str) -> str:
@@ -524,9 +519,9 @@ def _prediction_rows(
 ) -> Iterator[NodeRow]:
     """count predictions in time order, keys from pred-<first>, each by a version its
     deployment served at the time, drawn with b.rng."""
-    end, plans = _us(b.now), []
+    end, plans = micros(b.now), []
     for deployment, edges in served:
-        spans = [(_us(e.props["valid_from"]), _us(e.props.get("valid_to", b.now)), e)
+        spans = [(micros(e.props["valid_from"]), micros(e.props.get("valid_to", b.now)), e)
                  for e in edges if e.props["traffic_share"] > 0]  # fmt: skip
         cuts = sorted({t for span in spans for t in span[:2]} - {end})
         segments = []  # per cut: cumulative traffic shares, and (uid, key) of each version
@@ -543,7 +538,7 @@ def _prediction_rows(
         _, _, dep_key, cuts, segments = plans[int(rand() * pick(starts, t))]
         shares, versions = segments[pick(cuts, t) - 1]
         _, mv_key = versions[pick(shares, rand() * shares[-1])]
-        props = {"time": _EPOCH + timedelta(microseconds=t), "deployment": dep_key,
+        props = {"time": from_micros(t), "deployment": dep_key,
                  "model_version": mv_key, "output": f'{{"score": {rand():.4f}}}'}  # fmt: skip
         # MADE_BY is the deployment and model_version properties (rules.PROPERTY_LINKS).
         yield NodeRow(kind=Kind.PREDICTION, key=f"pred-{i:08d}", props=props)

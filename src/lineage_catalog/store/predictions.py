@@ -21,21 +21,23 @@ from lineage_catalog.store.nodes import native, now, to_node
 # How many shards a day's count may be spread over: concurrent writers add to different
 # ones, so parallel loads of one deployment do not queue on one node; a read sums them.
 SHARDS = 8
-# A process's writers take the first shard no other of its writers holds, from a start
-# drawn once per process (API workers and replicas start apart): one writer at a time
-# always writes the same shard, so a day has as many shards as writers ever ran at once,
-# not one per transaction (what reads add up stays flat as the predictions grow).
+# A process's writers take the first shard that fewest of its other writers hold, from a
+# start drawn once per process (API workers and replicas start apart): one writer at a
+# time always writes the same shard, so a day has as many shards as writers ever ran at
+# once, not one per transaction (what reads add up stays flat as the predictions grow).
 _FIRST_SHARD = random.randrange(SHARDS)
-_held: set[int] = set()
+_holders = [0] * SHARDS  # per shard, how many of this process's writers hold it
 
 
 def _take_shard() -> int:
-    for n in range(SHARDS):
-        shard = (_FIRST_SHARD + n) % SHARDS
-        if shard not in _held:
-            _held.add(shard)
-            return shard
-    return random.randrange(SHARDS)  # more writers than shards: they share
+    order = [(_FIRST_SHARD + n) % SHARDS for n in range(SHARDS)]
+    shard = min(order, key=lambda s: _holders[s])  # the first of the least held
+    _holders[shard] += 1
+    return shard
+
+
+def _release_shard(shard: int) -> None:
+    _holders[shard] -= 1
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -122,19 +124,19 @@ async def count_days(
         finally:
             # Free for the process's next writer, which waits for this transaction's
             # commit only if it writes the same days meanwhile.
-            _held.discard(shard)
+            _release_shard(shard)
     if refresh:
         await tx.run("predictions/lock_all_shards", days=refresh)
         await tx.run("predictions/refresh_days", days=refresh)
 
 
-def made_by_rows(groups: list[dict[str, Any]]) -> list[Made]:
-    """The Made of each row of prediction groups."""
-    return [
-        Made(g["deployment"], g["model_version"], from_micros(row[1]))
+def last_made(groups: list[dict[str, Any]]) -> dict[str, Made]:
+    """The Made of each key of prediction groups, by its last row (the values it keeps)."""
+    return {
+        row[0]: Made(g["deployment"], g["model_version"], from_micros(row[1]))
         for g in groups
         for row in g["rows"]
-    ]
+    }
 
 
 def prediction_groups(rows: Iterable[list[Any]]) -> list[dict[str, Any]]:
@@ -168,10 +170,7 @@ async def write_predictions(tx: WriteTx, groups: list[dict[str, Any]]) -> dict[s
     one of the new keys first makes the CREATE fail on the uid constraint, with nothing
     written: run the transaction through `write`, which writes it again."""
     stamp = now()
-    last: dict[str, Made] = {}
-    for g in groups:
-        for row in g["rows"]:
-            last[row[0]] = Made(g["deployment"], g["model_version"], from_micros(row[1]))
+    last = last_made(groups)
     before = await stored(tx, last)
     seen = set(before)
     fresh: list[dict[str, Any]] = []

@@ -4,109 +4,66 @@ Strawberry's own extensions for this (ParserCache, ValidationCache, AddValidatio
 MaxTokensLimiter) are four, each entered and left on every request, and ValidationCache
 keys its cache on the parsed document: a frozen dataclass whose hash walks the whole tree
 again on every request (the document's every node, token positions included). Here the
-key is the query text, whose hash Python keeps, with the rules: a text parses to the same
-document under the same token limit, and the same document under the same schema and
-rules validates to the same errors. Every request of a text gets the one document object
-the first one parsed (api/graphql/trace.py keys on it).
+key is the query text, whose hash Python keeps: a text parses to the same document under
+the schema's token limit, and validates to the same errors under the same schema and
+rules. Every request of a text gets the one document object that parsing it first made,
+while it stays cached (api/graphql/trace.py keys on it).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from functools import _lru_cache_wrapper, lru_cache
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 
-@dataclass
-class Cache:
-    """A least-recently-used map of at most `maxsize` entries, shared by the requests of
-    one schema (one event loop per process: no lock needed)."""
-
-    maxsize: int
-    entries: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
-    hits: int = 0
-    misses: int = 0
-
-    def get(self, key: Any) -> Any:
-        found = self.entries.get(key)
-        if found is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self.entries.move_to_end(key)
-        return found
-
-    def put(self, key: Any, value: Any) -> None:
-        self.entries[key] = value
-        if len(self.entries) > self.maxsize:
-            self.entries.popitem(last=False)
-
-
-@dataclass
 class DocumentCaches:
-    """What the schema's requests share: parsed documents and validation errors by text."""
+    """What the requests of one schema share: the document of each query text and its
+    validation errors under the rules (least recently used out beyond `maxsize`)."""
 
-    maxsize: int
-    documents: Cache = field(init=False)
-    validations: Cache = field(init=False)
+    def __init__(self, *, max_tokens: int, maxsize: int) -> None:
+        # A syntax error or too many tokens raises, as Strawberry's parse does; lru_cache
+        # keeps nothing for it.
+        self.parsed: _lru_cache_wrapper[DocumentNode] = lru_cache(maxsize)(
+            lambda text: parse(text, max_tokens=max_tokens)
+        )
+        self.validated: _lru_cache_wrapper[list[GraphQLError]] = lru_cache(maxsize)(self._validate)
 
-    def __post_init__(self) -> None:
-        self.documents = Cache(self.maxsize)
-        self.validations = Cache(self.maxsize)
+    def _validate(
+        self, schema: GraphQLSchema, text: str, rules: tuple[type[ASTValidationRule], ...]
+    ) -> list[GraphQLError]:
+        return validate_document(schema, self.parsed(text), rules)
 
 
 class Documents(SchemaExtension):
-    """The schema's extra validation rules and token limit, and the cached parse and
-    validation of each query text."""
+    """The schema's extra validation rules, and the cached parse and validation of each
+    query text (with the schema's token limit, `DocumentCaches`)."""
 
     def __init__(
-        self,
-        *,
-        rules: tuple[type[ASTValidationRule], ...],
-        max_tokens: int,
-        caches: DocumentCaches,
+        self, *, rules: tuple[type[ASTValidationRule], ...], caches: DocumentCaches
     ) -> None:
         super().__init__()
         self.rules = rules
-        self.max_tokens = max_tokens
         self.caches = caches
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.validation_rules = context.validation_rules + self.rules
-        context.parse_options["max_tokens"] = self.max_tokens
         yield
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        text = context.query
-        if text is not None and context.graphql_document is None:
-            documents = self.caches.documents
-            document: DocumentNode | None = documents.get(text)
-            if document is None:
-                # A syntax error or too many tokens raises here, as ParserCache's parse did;
-                # nothing is kept for it.
-                document = parse(text, **context.parse_options)
-                documents.put(text, document)
-            context.graphql_document = document
+        if context.query is not None and context.graphql_document is None:
+            context.graphql_document = self.caches.parsed(context.query)
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        text, document = context.query, context.graphql_document
-        if text is not None and document is not None:
-            key = (text, context.validation_rules)
-            validations = self.caches.validations
-            errors: list[GraphQLError] | None = validations.get(key)
-            if errors is None:
-                errors = validate_document(
-                    context.schema._schema, document, context.validation_rules
-                )
-                validations.put(key, errors)
-            context.pre_execution_errors = errors
+        if context.query is not None:
+            context.pre_execution_errors = self.caches.validated(
+                context.schema._schema, context.query, context.validation_rules
+            )
         yield

@@ -143,8 +143,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             partial(
                 Documents,
                 rules=tuple(rules),
-                max_tokens=MAX_TOKENS,
-                caches=DocumentCaches(maxsize=256),
+                caches=DocumentCaches(max_tokens=MAX_TOKENS, maxsize=256),
             ),
             partial(CodedMaskErrors, should_mask_error=should_mask),
         ],

@@ -859,36 +859,34 @@ _STORED: dict[type[CatalogNode], tuple[tuple[str, str], ...]] = {
 }
 
 
-def _assignable(cls: type[CatalogNode]) -> bool:
-    """Whether to_type may fill the object in without the generated __init__: that
-    __init__ sets exactly the fields to_type sets (the resolvers' fields are not set by it)
-    and does nothing else."""
+def _check_assignable(cls: type[CatalogNode]) -> None:
+    """to_type fills node objects in without the generated __init__: that __init__ must set
+    exactly the fields to_type sets (it sets none of the resolvers' fields) and do nothing
+    else. Checked once per type, when the module loads."""
     fields = dataclasses.fields(cls)
-    return (
-        not hasattr(cls, "__post_init__")
-        and {f.name for f in fields if f.init}
-        == {"id", "key", "record", "kind"} | {attr for attr, _ in _STORED[cls]}
-        and all(
-            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    if (
+        hasattr(cls, "__post_init__")
+        or {f.name for f in fields if f.init}
+        != {"id", "key", "record", "kind"} | {attr for attr, _ in _STORED[cls]}
+        or any(
+            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
             for f in fields
             if not f.init
         )
-    )
+    ):
+        raise TypeError(f"{cls.__name__}: to_type cannot fill it in without its __init__")
 
 
-_ASSIGNED = {cls: _assignable(cls) for cls in ALL_NODE_TYPES}
+for _cls in ALL_NODE_TYPES:
+    _check_assignable(_cls)
 
 
 def to_type(node: NodeRecord) -> CatalogNode:
-    """The GraphQL object of a stored node, its stored-property fields filled in."""
+    """The GraphQL object of a stored node, its stored-property fields filled in: what the
+    dataclass __init__ would do (_check_assignable), without its keyword handling (a page
+    of 10k nodes builds 10k of these)."""
     cls = _TYPES[node.kind]
     props = node.props
-    if not _ASSIGNED[cls]:
-        values = {attr: props.get(stored) for attr, stored in _STORED[cls]}
-        return cls(id=strawberry.ID(node.uid), key=node.key, record=node,
-                   kind=node.kind.value, **values)  # fmt: skip
-    # What the dataclass __init__ would do, without its keyword handling: a page of 10k
-    # nodes builds 10k of these.
     made = object.__new__(cls)
     state = made.__dict__
     state["id"] = node.uid
