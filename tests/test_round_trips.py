@@ -147,6 +147,36 @@ def test_nested_fields_batch_through_loaders(
     assert small[0] <= 15
 
 
+LOOKUPS = [  # (query, statements, answer)
+    ("""{ prediction(key: "p") { key deployment { key } modelVersion { key stage } } }""", 1,
+     {"prediction": {"key": "p", "deployment": {"key": "prod/m"},
+                     "modelVersion": {"key": "m@1", "stage": "production"}}}),
+    ("""{ node(id: "Prediction:p") { ... on Prediction { deployment { key } } } }""", 1,
+     {"node": {"deployment": {"key": "prod/m"}}}),
+    ("""{ datasetVersion(key: "d0-0@1") { dataset { key } } }""", 1,
+     {"datasetVersion": {"dataset": {"key": "d0-0"}}}),
+    ("""{ run(key: "run-d0-0") { key job { key } } }""", 1,
+     {"run": {"key": "run-d0-0", "job": None}}),
+    ("""{ prediction(key: "missing") { key deployment { key } } }""", 1, {"prediction": None}),
+    # One level: the model version's model is a second statement.
+    ("""{ prediction(key: "p") { modelVersion { model { key } } } }""", 2,
+     {"prediction": {"modelVersion": {"model": {"key": "m"}}}}),
+    # The version and its model in one statement, the owners in a second.
+    ("""{ modelVersion(key: "m@1") { owners { role inherited } } }""", 2,
+     {"modelVersion": {"owners": [{"role": "technical_owner", "inherited": True}]}}),
+]  # fmt: skip
+
+
+def test_a_lookup_by_key_reads_the_nodes_it_names_in_its_statement(
+    client: TestClient, clean_graph: Driver, settings: Settings
+) -> None:
+    load(settings, layered_lineage(width=1))
+    for query, statements, answer in LOOKUPS:
+        body = post(client, query)
+        assert body.get("data") == answer, (query, body)
+        assert body["extensions"]["neo4jStatements"] == statements, query
+
+
 PAGE = """query($first: Int!) { nodes(kind: DATASET, first: $first) {
   edges { node { key } } %s } }"""
 

@@ -68,7 +68,7 @@ def test_a_read_without_a_database_is_retried_then_unavailable() -> None:
         try:
             with pytest.raises(GraphUnavailableError, match="unavailable"):
                 await Graph(driver, database="neo4j", retry_time_s=1.0).read(
-                    "node/nodes_by_uid", uids=["Run:t"]
+                    "node/nodes_by_uid", uids=["Run:t"], named={}
                 )
             return time.monotonic() - started
         finally:

@@ -45,6 +45,18 @@ OWNABLE_KINDS = frozenset(
     }
 )
 
+# The nodes a node names by a property that holds their key, by its kind and the property:
+# what it is a version of, the job and parent of a run, a prediction's deployment and model
+# version. A lookup by key reads them in the same statement (store.nodes.nodes_by_uid).
+NAMED_BY_PROPERTY: dict[Kind, dict[str, Kind]] = {
+    Kind.DATASET_VERSION: {"dataset": Kind.DATASET},
+    Kind.RUN: {"job": Kind.JOB, "parent_run": Kind.RUN},
+    Kind.MODEL_VERSION: {"model": Kind.MODEL},
+    Kind.PREDICTION: {"deployment": Kind.DEPLOYMENT, "model_version": Kind.MODEL_VERSION},
+}
+# The property naming a version's parent, whose owners the version inherits.
+VERSION_PARENT: dict[Kind, str] = {Kind.DATASET_VERSION: "dataset", Kind.MODEL_VERSION: "model"}
+
 
 # What a monitor may watch and an incident may be about.
 MONITORABLE_KINDS = frozenset(
@@ -232,6 +244,12 @@ class NodeRecord:
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.props.get(name, default)
+
+    def named(self, prop: str) -> str | None:
+        """The uid of the node this one names by `prop` (NAMED_BY_PROPERTY), or None when
+        the property is not set or not text."""
+        value = self.props.get(prop)
+        return uid(NAMED_BY_PROPERTY[self.kind][prop], value) if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Any, cast
 import orjson
 from neo4j.time import Date, DateTime
 
-from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Page, Rel
+from lineage_catalog.domain.model import NAMED_BY_PROPERTY, Kind, Neighbor, NodeRecord, Page, Rel
 from lineage_catalog.domain.rules import storable_props
 from lineage_catalog.store.graph import Graph, WriteTx
 
@@ -166,9 +166,19 @@ def to_node(row: Mapping[str, Any]) -> NodeRecord:
     return NodeRecord(kind=Kind(row["kind"]), key=row["key"], props=decode_props(row["props"]))
 
 
-async def nodes_by_uid(graph: Graph, *, uids: list[str]) -> dict[str, NodeRecord]:
-    """The nodes that exist among uids, by uid (one statement)."""
-    rows = await graph.read_collected("node/nodes_by_uid", uids=uids)
+# NAMED_BY_PROPERTY as the statement's parameter.
+_NAMED = {
+    kind.value: [[named.value, prop] for prop, named in props.items()]
+    for kind, props in NAMED_BY_PROPERTY.items()
+}
+
+
+async def nodes_by_uid(
+    graph: Graph, *, uids: list[str], named: bool = False
+) -> dict[str, NodeRecord]:
+    """The nodes that exist among uids, by uid (one statement); with `named`, also the
+    nodes they name by a property (NodeRecord.named) that exist."""
+    rows = await graph.read_collected("node/nodes_by_uid", uids=uids, named=_NAMED if named else {})
     return {row["uid"]: to_node(row) for row in rows}
 
 

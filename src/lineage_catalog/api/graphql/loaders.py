@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from strawberry.dataloader import DataLoader
 
 from lineage_catalog.domain.columns import ColumnEdge
-from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel
+from lineage_catalog.domain.model import NAMED_BY_PROPERTY, Kind, Neighbor, NodeRecord, Rel
 from lineage_catalog.services import columns
 from lineage_catalog.store import audit, jobs, nodes, questions
 from lineage_catalog.store.graph import Graph
@@ -31,6 +31,11 @@ class Loaders:
         self._nested_limit = nested_limit
         self.at = datetime.now(UTC)
         self.node: DataLoader[str, NodeRecord | None] = DataLoader(load_fn=self._load_nodes)
+        # A node with the nodes it names (a lookup by key): they prime `node`, so that a
+        # prediction's deployment and model version cost no second statement.
+        self.node_and_named: DataLoader[str, NodeRecord | None] = DataLoader(
+            load_fn=self._load_nodes_and_named
+        )
         self._neighbors: dict[
             tuple[Rel, bool, Kind | None, datetime | None], DataLoader[str, list[Neighbor]]
         ]
@@ -110,6 +115,19 @@ class Loaders:
     async def _load_nodes(self, uids: Sequence[str]) -> list[NodeRecord | None]:
         found = await nodes.nodes_by_uid(self._graph, uids=list(uids))
         return [found.get(uid) for uid in uids]
+
+    async def _load_nodes_and_named(self, uids: Sequence[str]) -> list[NodeRecord | None]:
+        found = await nodes.nodes_by_uid(self._graph, uids=list(uids), named=True)
+        asked = [found.get(uid) for uid in uids]
+        for uid, record in zip(uids, asked, strict=True):
+            self.node.prime(uid, record)
+            if record is None:
+                continue
+            for prop in NAMED_BY_PROPERTY.get(record.kind, ()):
+                named = record.named(prop)
+                if named is not None:  # a name that no node has is primed as absent
+                    self.node.prime(named, found.get(named))
+        return asked
 
     def neighbors(
         self,

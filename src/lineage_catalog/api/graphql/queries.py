@@ -144,7 +144,7 @@ def search_key(text: str) -> str | None:
 
 
 async def _by_key(info: Info[Context, None], kind: Kind, key: str) -> Any:
-    record = await info.context.loaders.node.load(uid(kind, key))
+    record = await info.context.loaders.node_and_named.load(uid(kind, key))
     return to_type(record) if record else None
 
 
@@ -350,7 +350,7 @@ class Query:
     )
     async def node(self, info: Info[Context, None], id: NodeId) -> CatalogNode | None:
         split_uid(id)
-        record = await info.context.loaders.node.load(id)
+        record = await info.context.loaders.node_and_named.load(id)
         return to_type(record) if record else None
 
     @strawberry.field(

@@ -8,16 +8,10 @@ from strawberry.types.nodes import SelectedField
 
 from lineage_catalog.api.graphql.context import Context
 from lineage_catalog.api.graphql.pagination import checked_depth
-from lineage_catalog.domain.model import Kind, Rel, uid
+from lineage_catalog.domain.model import VERSION_PARENT, Kind, Rel
 from lineage_catalog.store import trace as trace_store
 from lineage_catalog.store.trace import Trace
 
-# What a trace's owners resolver loads besides the owners: a version's parent, named by
-# this property (api/graphql/types.owners_of).
-_PARENT = {
-    Kind.DATASET_VERSION: (Kind.DATASET, "dataset"),
-    Kind.MODEL_VERSION: (Kind.MODEL, "model"),
-}
 _OWNED = (Kind.DATASET_VERSION, Kind.FEATURE, Kind.MODEL_VERSION)
 
 
@@ -101,12 +95,11 @@ async def find_trace(
         owners_now = loaders.owners()
         for thing in things:
             owners_now.prime(thing.uid, found.owners.get(thing.uid, []))
-            if thing.kind in _PARENT:
-                parent_kind, prop = _PARENT[thing.kind]
-                named = thing.props.get(prop)
-                parent_uid = uid(parent_kind, str(named))
-                # Found by the same uid in the statement only when the property is text.
-                if isinstance(named, str) and parent_uid not in found.nodes:
+            # What the owners resolver loads besides the owners: a version's parent
+            # (api/graphql/types.owners_of), sent among the nodes when it exists.
+            if thing.kind in VERSION_PARENT:
+                parent_uid = thing.named(VERSION_PARENT[thing.kind])
+                if parent_uid is not None and parent_uid not in found.nodes:
                     loaders.node.prime(parent_uid, None)
     if found.authors is not None:
         by_commit = loaders.neighbors(Rel.AUTHORED, outgoing=False)

@@ -24,7 +24,7 @@ from lineage_catalog.api.graphql.pagination import (
 )
 from lineage_catalog.auth.policy import VERSION_FACETS_OF_DATASET, cleared, restricted_props
 from lineage_catalog.auth.token_cache import WHEN_REFUSED
-from lineage_catalog.domain.model import Kind, Neighbor, NodeRecord, Rel, uid
+from lineage_catalog.domain.model import VERSION_PARENT, Kind, Neighbor, NodeRecord, Rel
 
 if TYPE_CHECKING:
     from lineage_catalog.api.graphql.column_types import Column
@@ -176,17 +176,13 @@ async def _one(
     return found[0] if found else None
 
 
-async def _parent(info: Info[Context, None], kind: Kind, key: str | None) -> Any:
-    if key is None:
+async def _named(info: Info[Context, None], record: NodeRecord, prop: str) -> Any:
+    """The node `record` names by `prop` (NAMED_BY_PROPERTY), or None."""
+    named = record.named(prop)
+    if named is None:
         return None
-    record = await info.context.loaders.node.load(uid(kind, key))
-    return to_type(record) if record else None
-
-
-_PARENT = {
-    Kind.DATASET_VERSION: (Kind.DATASET, "dataset"),
-    Kind.MODEL_VERSION: (Kind.MODEL, "model"),
-}
+    found = await info.context.loaders.node.load(named)
+    return to_type(found) if found else None
 
 
 async def owners_of(
@@ -197,9 +193,9 @@ async def owners_of(
     loaders = info.context.loaders
     owners = loaders.owners(as_of)
     records = {target.uid: target}
-    if target.kind in _PARENT:
-        parent_kind, prop_name = _PARENT[target.kind]
-        parent_uid = uid(parent_kind, str(target.props.get(prop_name)))
+    parent_prop = VERSION_PARENT.get(target.kind)
+    parent_uid = target.named(parent_prop) if parent_prop else None
+    if parent_uid is not None:
         # The parent and the owners together: one round for every owner of a trace, not two.
         parent, found = await asyncio.gather(loaders.node.load(parent_uid), owners.load(target.uid))
         if parent is not None:
@@ -432,12 +428,12 @@ class DatasetVersion(Entity):
 
     @strawberry.field(description="The dataset this is a version of.")
     async def dataset(self, info: Info[Context, None]) -> Dataset | None:
-        return await _parent(info, Kind.DATASET, self.record.props.get("dataset"))  # type: ignore[no-any-return]
+        return await _named(info, self.record, "dataset")  # type: ignore[no-any-return]
 
     @strawberry.field(description="Classifications of this version and of its dataset.")
     async def classifications(self, info: Info[Context, None]) -> list[Classification]:
         own = await classifications_of(info, self.record)
-        dataset = await _parent(info, Kind.DATASET, self.record.props.get("dataset"))
+        dataset = await _named(info, self.record, "dataset")
         inherited = await classifications_of(info, dataset.record) if dataset else []
         seen: dict[str, Classification] = {c.key: c for c in [*own, *inherited]}
         return list(seen.values())
@@ -612,11 +608,11 @@ class Run(CatalogNode):
         description="The run this one is part of (parentRunId), when the catalog holds it."
     )
     async def parent_run(self, info: Info[Context, None]) -> Run | None:
-        return await _parent(info, Kind.RUN, self.record.props.get("parent_run"))  # type: ignore[no-any-return]
+        return await _named(info, self.record, "parent_run")  # type: ignore[no-any-return]
 
     @strawberry.field(description="The job this is a run of.")
     async def job(self, info: Info[Context, None]) -> Job | None:
-        return await _parent(info, Kind.JOB, self.record.props.get("job"))  # type: ignore[no-any-return]
+        return await _named(info, self.record, "job")  # type: ignore[no-any-return]
 
     @strawberry.field(description="Entity versions this run read.")
     async def used(self, info: Info[Context, None]) -> list[CatalogNode]:
@@ -725,7 +721,7 @@ class ModelVersion(Entity):
 
     @strawberry.field(description="The model this is a version of.")
     async def model(self, info: Info[Context, None]) -> Model | None:
-        return await _parent(info, Kind.MODEL, self.record.props.get("model"))  # type: ignore[no-any-return]
+        return await _named(info, self.record, "model")  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="How deployments serve this version now: role and traffic share each."
@@ -815,12 +811,11 @@ class Prediction(CatalogNode):
 
     @strawberry.field(description="The deployment that made it.")
     async def deployment(self, info: Info[Context, None]) -> Deployment | None:
-        return await _parent(info, Kind.DEPLOYMENT, self.record.props.get("deployment"))  # type: ignore[no-any-return]
+        return await _named(info, self.record, "deployment")  # type: ignore[no-any-return]
 
     @strawberry.field(description="The model version that made it.")
     async def model_version(self, info: Info[Context, None]) -> ModelVersion | None:
-        key = self.record.props.get("model_version")
-        return await _parent(info, Kind.MODEL_VERSION, key)  # type: ignore[no-any-return]
+        return await _named(info, self.record, "model_version")  # type: ignore[no-any-return]
 
 
 @strawberry.type(
