@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from lineage_catalog.api.auth import RefusedError, caller, refused_response
 from lineage_catalog.api.bookmarks import HEADER as BOOKMARKS_HEADER
 from lineage_catalog.api.bookmarks import BookmarkMiddleware
 from lineage_catalog.api.gc_tuning import tune_gc
 from lineage_catalog.api.graphql.context import Context
-from lineage_catalog.api.graphql.router import CatalogRouter
+from lineage_catalog.api.graphql.router import CatalogView
 from lineage_catalog.api.graphql.schema import build_schema
 from lineage_catalog.api.limits import BodyLimitMiddleware, RateLimiter
 from lineage_catalog.api.rest import health, ingest, marquez, openlineage, reports
@@ -89,8 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # GraphiQL is the catalog's own page (api/web.py, settings.graphiql), not Strawberry's,
     # which loads its scripts from a CDN; add_pages comes first so that its HTML route wins.
     add_pages(app, settings)
-    graphql = CatalogRouter(schema, context_getter=context_getter, graphql_ide=None)
-    app.include_router(graphql, prefix="/graphql")
+    # GET (queries only) and POST; described by the SDL, not by /openapi.json.
+    graphql = CatalogView(schema, context=context_getter)
+    app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.include_router(health.router)
     app.include_router(ingest.router)
     app.include_router(openlineage.router)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from strawberry.fastapi import BaseContext
-
 from lineage_catalog.api.graphql.loaders import Loaders
 from lineage_catalog.domain.auth import Actor, Interface, Principal
 from lineage_catalog.domain.errors import CatalogError, UnauthenticatedError
@@ -15,7 +13,7 @@ from lineage_catalog.store.graph import Graph
 
 
 @dataclass
-class Context(BaseContext):
+class Context:
     """What every resolver may use; built anew for each request.
 
     `principal` is None without a valid token; `auth_error` then says why, and the
@@ -31,7 +29,6 @@ class Context(BaseContext):
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        super().__init__()
         self.loaders = Loaders(
             self.graph,
             nested_limit=self.settings.max_page_size,
