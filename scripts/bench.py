@@ -42,6 +42,7 @@ from bench_measure import (
     AnswerError,
     CypherClient,
     GraphQLClient,
+    HttpClients,
     Result,
 )
 
@@ -103,43 +104,43 @@ async def run_workloads(
     """Every selected workload, every way; returns the results and the answer checks."""
     settings = Settings(neo4j_uri=neo4j_uri)
     driver = open_driver(settings)
-    limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
-    async with httpx.AsyncClient(timeout=600.0, limits=limits) as http:
-        try:
-            floor = CypherClient(driver, settings.neo4j_database)
-            bench = w.Bench(
-                api=GraphQLClient(http, api_url + "/graphql", token),
-                api_http=http,
-                api_url=api_url,
-                api_headers={"Authorization": f"Bearer {token}"} if token else {},
-                floor=floor,
-                ngql=GraphQLClient(http, ngql_url + "/graphql") if ngql_url else None,
-                samples=await samples(floor, predictions=args.predictions, seed=args.seed),
-                requests=args.requests,
-                warmup=args.warmup,
-                run_id=f"{int(time.time()):x}",
-                wide_requests=args.wide_requests,
-            )
-            chosen = set(args.workloads.split(","))
-            results: list[Result] = []
-            steps = [
-                ("W1", lambda: w.w1_trace(bench)),
-                ("W2", lambda: w.w2_impact(bench)),
-                ("W3", lambda: w.w3_upstream(bench)),
-                ("W6", lambda: w.w6_wide(bench, WIDTH)),
-                ("W4", lambda: w.w4_mixed(bench, [int(n) for n in args.clients.split(",")])),
-                ("W5", lambda: w.w5_bulk(bench, args.bulk_rows, args.ngql_bulk_rows)),
-                ("M1", lambda: bm.m1_health(bench)),
-                ("M2", lambda: bm.m2_trace_incidents(bench)),
-            ]
-            for name, step in steps:
-                if name in chosen:
-                    _log(f"{name} ...")
-                    results += await step()
-            profiles = await profile_api(args, bench, chosen, api_pid) if args.profile else {}
-            return results, bench.notes, profiles
-        finally:
-            await driver.close()
+    http = HttpClients(timeout=600.0)
+    try:
+        floor = CypherClient(driver, settings.neo4j_database)
+        bench = w.Bench(
+            api=GraphQLClient(http, api_url + "/graphql", token),
+            api_http=http,
+            api_url=api_url,
+            api_headers={"Authorization": f"Bearer {token}"} if token else {},
+            floor=floor,
+            ngql=GraphQLClient(http, ngql_url + "/graphql") if ngql_url else None,
+            samples=await samples(floor, predictions=args.predictions, seed=args.seed),
+            requests=args.requests,
+            warmup=args.warmup,
+            run_id=f"{int(time.time()):x}",
+            wide_requests=args.wide_requests,
+        )
+        chosen = set(args.workloads.split(","))
+        results: list[Result] = []
+        steps = [
+            ("W1", lambda: w.w1_trace(bench)),
+            ("W2", lambda: w.w2_impact(bench)),
+            ("W3", lambda: w.w3_upstream(bench)),
+            ("W6", lambda: w.w6_wide(bench, WIDTH)),
+            ("W4", lambda: w.w4_mixed(bench, [int(n) for n in args.clients.split(",")])),
+            ("W5", lambda: w.w5_bulk(bench, args.bulk_rows, args.ngql_bulk_rows)),
+            ("M1", lambda: bm.m1_health(bench)),
+            ("M2", lambda: bm.m2_trace_incidents(bench)),
+        ]
+        for name, step in steps:
+            if name in chosen:
+                _log(f"{name} ...")
+                results += await step()
+        profiles = await profile_api(args, bench, chosen, api_pid) if args.profile else {}
+        return results, bench.notes, profiles
+    finally:
+        await http.aclose()
+        await driver.close()
 
 
 async def warm_after_restart(api_url: str, token: str | None, *, predictions: int) -> str:
@@ -147,8 +148,9 @@ async def warm_after_restart(api_url: str, token: str | None, *, predictions: in
     empty page cache and no query plans, and its first trace was seen to pass the API's
     30 s budget on the 1M catalog. Returns how long each took, for the notes."""
     taken: list[str] = []
-    async with httpx.AsyncClient(timeout=120.0) as http:
-        api = GraphQLClient(http, api_url + "/graphql", token)
+    http = HttpClients(timeout=120.0)
+    api = GraphQLClient(http, api_url + "/graphql", token)
+    try:
         for i in range(10):
             started = time.perf_counter()
             try:
@@ -159,6 +161,8 @@ async def warm_after_restart(api_url: str, token: str | None, *, predictions: in
             taken.append(f"{time.perf_counter() - started:.1f}s")
             if len(taken) >= 3:
                 break
+    finally:
+        await http.aclose()
     return ", ".join(taken)
 
 

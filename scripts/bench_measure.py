@@ -7,8 +7,10 @@ import asyncio
 import itertools
 import json
 import math
+import ssl
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -54,6 +56,10 @@ def percentile(values: list[float], q: float) -> float:
 
 Call = Callable[[int], Awaitable[Any]]
 
+# The worker a call runs in (0 to clients - 1), set by `measure`: each concurrent worker is
+# one client with its own HTTP connection (HttpClients), as independent clients are.
+WORKER: ContextVar[int] = ContextVar("bench_worker", default=0)
+
 
 async def measure(
     call: Call,
@@ -65,26 +71,35 @@ async def measure(
     clients: int = 1,
     rows_per_request: int | None = None,
 ) -> Result:
-    """Run warmup calls, then `requests` calls spread over `clients` concurrent workers."""
+    """Run warmup calls, then `requests` calls spread over `clients` concurrent workers.
+
+    With any warm-up, every worker makes at least one warm-up call (so there are at least
+    `clients` of them): each worker's connection, and the connections the server opens to
+    Neo4j for that many requests at once, are open before the clock starts. With 20
+    warm-up calls and 32 workers, 12 workers used to open theirs inside the 200 measured
+    calls, a stall of about 0.7 s that was a third of the run at 32 clients."""
+    warm_calls = max(warmup, clients) if warmup > 0 else 0
     warm = itertools.count()
 
-    async def warm_worker() -> None:
-        while (i := next(warm)) < warmup:
+    async def warm_worker(n: int) -> None:
+        WORKER.set(n)  # each worker is a task of its own: the value stays in its context
+        while (i := next(warm)) < warm_calls:
             await call(i)
 
-    await asyncio.gather(*(warm_worker() for _ in range(min(clients, max(warmup, 1)))))
+    await asyncio.gather(*(warm_worker(n) for n in range(clients if warm_calls else 0)))
     latencies: list[float] = []
-    numbers = itertools.count(warmup)
-    last = warmup + requests
+    numbers = itertools.count(warm_calls)
+    last = warm_calls + requests
 
-    async def worker() -> None:
+    async def worker(n: int) -> None:
+        WORKER.set(n)
         while (i := next(numbers)) < last:
             started = time.perf_counter()
             await call(i)
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
+    await asyncio.gather(*(worker(n) for n in range(clients)))
     wall = time.perf_counter() - started
     per_second = requests / wall * (rows_per_request or 1)
     return Result(
@@ -100,10 +115,44 @@ async def measure(
     )
 
 
+class HttpClients:
+    """One httpx client per worker of `measure` (WORKER), each with one keep-alive
+    connection, kept for the whole run. One client with a pool shared by 32 workers spent
+    about 3.4 ms of the harness's CPU per request in httpx's pool, against 1.2 ms with a
+    connection per worker (a lookup, 2026-12-05), on the cores the servers measured use:
+    it capped what the API and @neo4j/graphql seemed to serve at 32 clients, and the
+    floor (the driver's own pool) was not capped."""
+
+    def __init__(self, *, timeout: float) -> None:
+        self._timeout = timeout
+        self._tls = ssl.create_default_context()
+        self._clients: list[httpx.AsyncClient] = []
+
+    def current(self) -> httpx.AsyncClient:
+        """The client of the worker this call runs in."""
+        n = WORKER.get()
+        while len(self._clients) <= n:
+            one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            # One TLS context for all: httpx builds one per client otherwise (about 20 ms,
+            # on the event loop), though every server measured is plain HTTP.
+            self._clients.append(
+                httpx.AsyncClient(timeout=self._timeout, limits=one, verify=self._tls)
+            )
+        return self._clients[n]
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.current().post(url, **kwargs)
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+
+
 class GraphQLClient:
     """POSTs GraphQL to one endpoint; the answer is parsed, errors raise AnswerError."""
 
-    def __init__(self, http: httpx.AsyncClient, url: str, token: str | None = None) -> None:
+    def __init__(self, http: HttpClients, url: str, token: str | None = None) -> None:
         self.http = http
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}

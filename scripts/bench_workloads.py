@@ -12,7 +12,6 @@ from typing import Any
 
 import bench_ngql as ngql
 import bench_queries as q
-import httpx
 import pyarrow as pa
 import pyarrow.ipc as ipc
 from bench_measure import (
@@ -22,6 +21,7 @@ from bench_measure import (
     AnswerError,
     CypherClient,
     GraphQLClient,
+    HttpClients,
     Result,
     measure,
 )
@@ -47,7 +47,7 @@ class Bench:
     """Everything a workload needs: the three ways, the samples and the sizes."""
 
     api: GraphQLClient
-    api_http: httpx.AsyncClient
+    api_http: HttpClients
     api_url: str
     api_headers: dict[str, str]
     floor: CypherClient
