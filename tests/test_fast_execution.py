@@ -14,7 +14,7 @@ import enum
 import gc
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, NewType, cast
 
 import pytest
@@ -30,8 +30,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from lineage_catalog.api.gc_tuning import THRESHOLDS
-from lineage_catalog.api.graphql.execution import CatalogExecutor, _row, _row_answer, plain_field
+from lineage_catalog.api.graphql.execution import (
+    CatalogExecutor,
+    _Pending,
+    _row,
+    _row_answer,
+    plain_field,
+)
 from lineage_catalog.api.graphql.router import encode_response
+from lineage_catalog.api.graphql.scalars import UtcDateTime
 from lineage_catalog.api.graphql.types import _STORED, _TYPES, ALL_NODE_TYPES, to_type
 from lineage_catalog.settings import Settings
 from lineage_catalog.store import nodes
@@ -204,6 +211,7 @@ Shown = NewType("Shown", str)
 Refused = NewType("Refused", str)
 SCALARS = StrawberryConfig(
     scalar_map={
+        datetime: UtcDateTime,  # the catalog's DateTime, whose UTC values a row writes later
         Shown: strawberry.scalar(
             name="Shown", serialize=lambda v: None if v == "none" else f"<{v}>"
         ),
@@ -340,7 +348,9 @@ def test_an_all_leaf_object_is_answered_in_one_pass_or_left_to_the_loop() -> Non
     assert standard.data is not None
     expected = [w["items"][0] for w in standard.data["wrappers"]]
     items = [w.items[0] for w in FailingQuery().wrappers()]
-    answered = [_row_answer(row, item) for item in items]
+    pending = _Pending()
+    answered = [_row_answer(row, item, pending) for item in items]
+    pending.write()
     # The good item is answered in one pass, exactly as graphql-core answers it; every item
     # the row answers is answered so; what it cannot answer (a null, a value the scalar
     # refuses or answers null for, an int in a String field) it leaves to the loop.
@@ -350,6 +360,61 @@ def test_an_all_leaf_object_is_answered_in_one_pass_or_left_to_the_loop() -> Non
     left = [bad for bad, found in zip(BAD, answered[1:], strict=False) if found is None]
     assert {"name": None} in left and {"count": "three"} in left and {"name": 7} in left
     assert {"shown": "none"} in left and {"when": "yesterday"} in left
+
+
+@strawberry.type
+class Timed:
+    name: str
+    when: datetime
+
+
+@strawberry.type
+class TimedQuery:
+    @strawberry.field
+    def timed(self) -> list[Timed]:
+        return [Timed(name=f"t{i}", when=when) for i, when in enumerate(TIMES)]
+
+
+TIMES = [
+    datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),  # no microseconds: none written
+    datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(seconds=1815))),  # +00:30:15
+]
+
+
+def test_a_row_writes_its_datetimes_as_isoformat_writes_them() -> None:
+    # A row leaves its UTC datetimes to be written in one call when the answer is complete;
+    # the text is isoformat's, and other offsets are written at once, as before.
+    answers = []
+    for executor in (CatalogExecutor, StrawberryGraphQLCoreExecutionContext):
+        schema = strawberry.Schema(
+            query=TimedQuery, config=SCALARS, execution_context_class=executor
+        )
+        result = asyncio.run(schema.execute("{ timed { name when } }"))
+        assert result.errors is None
+        answers.append(result.data)
+    assert answers[0] == answers[1]
+    assert answers[0] == {"timed": [{"name": f"t{i}", "when": when.isoformat()}
+                                    for i, when in enumerate(TIMES)]}  # fmt: skip
+    timed = schema._schema.get_type("Timed")
+    assert isinstance(timed, GraphQLObjectType)
+    row = _row(cast(Any, tuple((name, plain_field(timed, name, [])) for name in ("name", "when"))))
+    assert row is not None
+    pending = _Pending()
+    found = [_row_answer(row, item, pending) for item in TimedQuery().timed()]
+    assert [answer["when"] for answer in cast(list[dict[str, Any]], found)] == [
+        *TIMES[:5], TIMES[5].isoformat(), TIMES[6].isoformat()
+    ]  # fmt: skip
+    assert pending.times == TIMES[:5]
+    pending.write()
+    assert [answer["when"] for answer in cast(list[dict[str, Any]], found)] == [
+        when.isoformat() for when in TIMES
+    ]
+    assert pending.times == []
 
 
 def test_node_objects_are_built_as_their_init_builds_them() -> None:

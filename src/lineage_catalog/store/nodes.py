@@ -30,24 +30,36 @@ def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     a map, or the pairs that the hot read queries return instead (see `property_pairs`)."""
     if isinstance(raw, Mapping):
         return _decoded(property_pairs(raw).items())
-    # The pairs form, split into the flat form that decode_flat decodes in one pass.
+    # The pairs form, split into the columns that decode_columns decodes.
+    names: list[str] = []
     values: list[Any] = []
+    zoned: list[str] = []
     times: list[Any] = []
     hidden = _HIDDEN
     for item in raw:
-        if item[0] not in hidden:
-            (times if len(item) == 4 else values).extend(item)
-    return decode_flat(values, times)
+        name = item[0]
+        if name in hidden:
+            continue
+        if len(item) == 4:
+            zoned.append(name)
+            micros = item[1] * 1_000_000 + item[2] // 1000
+            times.append(micros if item[3] == 0 else [micros, item[3]])
+        else:
+            names.append(name)
+            values.append(item[1])
+    return decode_columns(names, values, zoned, times)
 
 
-def decode_flat(values: list[Any], times: list[Any]) -> dict[str, Any]:
-    """Properties from the flat form of `node/page_by_kind`: `values` as [name, value, ...]
-    (no datetimes; the hidden uid, kind and key left out), `times` as [name, epochSeconds,
-    nanosecond, offsetSeconds, ...]; decoded as `decode_props` decodes the pairs."""
+def decode_columns(
+    names: list[str], values: list[Any], zoned: list[str], times: list[Any]
+) -> dict[str, Any]:
+    """Properties from the columns of `node/page_by_kind`: `names` and their `values` (no
+    zoned datetimes; the hidden uid, kind and key left out), then the `zoned` datetimes'
+    names and their `times`, each microseconds since the epoch in UTC or [microseconds,
+    offsetSeconds]; decoded as `decode_props` decodes the pairs."""
     props: dict[str, Any] = {}
     plain, suffix = _PLAIN, _JSON_SUFFIX
-    for i in range(0, len(values), 2):
-        name, value = values[i], values[i + 1]
+    for name, value in zip(names, values, strict=True):
         if type(value) is str:
             if name.endswith(suffix):
                 props[name[: -len(suffix)]] = loads_json(value)
@@ -56,12 +68,11 @@ def decode_flat(values: list[Any], times: list[Any]) -> dict[str, Any]:
             value = native(value)
         props[name] = value
     epoch = _UTC_EPOCH
-    for i in range(0, len(times), 4):
-        seconds, nanosecond, offset = times[i + 1], times[i + 2], times[i + 3]
-        if offset == 0:
-            props[times[i]] = epoch + timedelta(0, seconds, nanosecond // 1000)
+    for name, time in zip(zoned, times, strict=True):
+        if type(time) is int:
+            props[name] = epoch + timedelta(0, 0, time)
         else:
-            props[times[i]] = _datetime(seconds, nanosecond, offset)
+            props[name] = _datetime(time[0], time[1])
     return props
 
 
@@ -88,7 +99,7 @@ def property_pairs(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
     plain = _PLAIN
     for item in raw:
         if len(item) == 4:
-            props[item[0]] = _datetime(item[1], item[2], item[3])
+            props[item[0]] = _datetime(item[1] * 1_000_000 + item[2] // 1000, item[3])
         else:
             value = item[1]
             props[item[0]] = value if type(value) in plain else native(value)
@@ -120,15 +131,16 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _datetime(seconds: int, nanosecond: int, offset: int) -> datetime:
+def _datetime(micros: int, offset: int) -> datetime:
+    """A zoned datetime from microseconds since the epoch and its offset in seconds."""
     if offset == 0:  # what the catalog writes: every time in UTC
-        return _UTC_EPOCH + timedelta(0, seconds, nanosecond // 1000)
+        return _UTC_EPOCH + timedelta(0, 0, micros)
     zone = _ZONES.get(offset)
     if zone is None:
         zone = _ZONES.setdefault(offset, timezone(timedelta(seconds=offset)))
     # The local time from a naive epoch: a time near year 1 or 9999 whose UTC instant falls
     # outside Python's range (0001-01-01T00:30+01:00) is still representable.
-    local = _NAIVE_EPOCH + timedelta(seconds=seconds + offset, microseconds=nanosecond // 1000)
+    local = _NAIVE_EPOCH + timedelta(0, offset, micros)
     return local.replace(tzinfo=zone)
 
 
@@ -235,9 +247,9 @@ async def page_by_kind(
         total: int | None = int(counted["total"])
     else:
         rows, total = await page, None
-    # Rows are [key, values, times]: every node is of the kind asked for.
-    found = cast(list[tuple[str, list[Any], list[Any]]], rows)
-    nodes = [NodeRecord(kind=kind, key=k, props=decode_flat(v, t)) for k, v, t in found]
+    # Rows are [key, names, values, zoned, times]: every node is of the kind asked for.
+    found = cast(list[list[Any]], rows)
+    nodes = [NodeRecord(kind=kind, key=k, props=decode_columns(*columns)) for k, *columns in found]
     return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=total)
 
 

@@ -14,6 +14,10 @@ plain fields are answered in one loop per object:
   Nothing in such a subtree runs a resolver, so it has no effects and can be answered in
   one pass, without Paths or resolve-info objects.
 
+In an all-leaf object (a `_Row`), a DateTime in UTC is written as its ISO text once the
+whole answer is complete: orjson writes a list of them in one call, exactly as
+`datetime.isoformat` writes each (a tenth of the time; a 10k-node page has 30k of them).
+
 Every other field goes through graphql-core unchanged (and its selection set through this
 path again). Anything that would make a plain field fail (a missing attribute, null in a
 non-null field, a value the scalar refuses, a type that does not resolve) sends that field
@@ -26,10 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any, cast
 
+import orjson
 from graphql import (
     GraphQLField,
     GraphQLID,
@@ -174,6 +179,7 @@ class _Row:
     values: Callable[[Any], tuple[Any, ...]]
     texts: Callable[[Any], tuple[Any, ...]] | None
     convert: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+    times: frozenset[int]  # the positions in `convert` of DateTimes (datetime.isoformat)
 
 
 def _row(plain: tuple[tuple[str, PlainField], ...]) -> _Row | None:
@@ -185,6 +191,7 @@ def _row(plain: tuple[tuple[str, PlainField], ...]) -> _Row | None:
         for i, (name, sub) in enumerate(plain)
         if not sub.text
     )
+    times = frozenset(i for i, _, serialize in convert if serialize is datetime.isoformat)
     return _Row(
         names=tuple(name for name, _ in plain),
         values=attrgetter(*(sub.attribute for _, sub in plain)),
@@ -195,11 +202,34 @@ def _row(plain: tuple[tuple[str, PlainField], ...]) -> _Row | None:
         if texts
         else None,
         convert=convert,
+        times=times,
     )
 
 
-def _row_answer(row: _Row, value: Any) -> dict[str, Any] | None:
-    """The answer of an all-leaf object, or None where the per-field loop must answer."""
+class _Pending:
+    """The DateTimes left in an answer, to be written as text when it is complete: the
+    objects that hold them, their response keys, and the datetimes, as three lists."""
+
+    __slots__ = ("holders", "names", "times")
+
+    def __init__(self) -> None:
+        self.holders: list[dict[str, Any]] = []
+        self.names: list[str] = []
+        self.times: list[datetime] = []
+
+    def write(self) -> None:
+        """Each datetime replaced in its object by its ISO text: orjson's text for an aware
+        datetime in UTC is datetime.isoformat's (microseconds when not zero, +00:00)."""
+        if self.times:
+            texts = orjson.loads(orjson.dumps(self.times))
+            for holder, name, text in zip(self.holders, self.names, texts, strict=True):
+                holder[name] = text
+            self.holders, self.names, self.times = [], [], []
+
+
+def _row_answer(row: _Row, value: Any, pending: _Pending) -> dict[str, Any] | None:
+    """The answer of an all-leaf object, or None where the per-field loop must answer. Its
+    DateTimes in UTC are left as they are and added to `pending`."""
     try:
         found = row.values(value)
         if None in found:
@@ -208,16 +238,25 @@ def _row_answer(row: _Row, value: Any) -> dict[str, Any] | None:
             "".join(row.texts(value))  # a TypeError unless every one is a str
         completed = dict(zip(row.names, found, strict=True))
         stored = _STORED_TYPES
+        times = row.times
+        later: list[tuple[str, datetime]] = []
         for i, name, serialize in row.convert:
             item = found[i]
             if type(item) not in stored:
                 return None
+            if i in times and type(item) is datetime and item.tzinfo is UTC:
+                later.append((name, item))
+                continue
             out = serialize(item)
             if out is None or out is Undefined:
                 return None
             completed[name] = out
     except Exception:
         return None
+    for name, item in later:
+        pending.holders.append(completed)
+        pending.names.append(name)
+        pending.times.append(item)
     return completed
 
 
@@ -240,6 +279,7 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         # Per (object type, field): its plain fields and their _Row when the whole subtree is
         # plain, else None.
         self._pure_fields: dict[tuple[int, int], Any] = {}
+        self._pending_times = _Pending()
         manager = self.middleware_manager
         # A middleware (a schema extension's `resolve`) must see every field.
         self._fast = not (manager is not None and manager.middlewares)
@@ -278,6 +318,12 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
             return _merged_later(plan.order, known, cast(Awaitable[dict[str, Any]], executed))
         merged: dict[str, Any] = _merged(plan.order, known, cast(dict[str, Any], executed))
         return merged
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        # Every answer goes out through here, its fields all complete: the pending
+        # DateTimes are written before anyone reads it.
+        self._pending_times.write()
+        return super().build_response(data)
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Plan:
         plan = self._plans.get(id(fields))
@@ -352,7 +398,7 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
             raise _Refused
         plain, row = known
         if row is not None:
-            answered = _row_answer(row, value)
+            answered = _row_answer(row, value, self._pending_times)
             if answered is not None:
                 return answered
         completed: dict[str, Any] = {}

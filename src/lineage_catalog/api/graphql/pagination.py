@@ -44,6 +44,23 @@ class Edge(Generic[T]):
     )
     node: T = strawberry.field(description="The item.")
 
+    @classmethod
+    def of(cls, key: str, node: T) -> Edge[T]:
+        """The edge of `node` at `key`, its cursor encoded when first read: a 10k-node page
+        whose query selects no cursor (or only pageInfo's) encodes none, or two."""
+        edge = object.__new__(cls)
+        edge.__dict__.update(node=node, _key=key)
+        return edge
+
+    def __getattr__(self, name: str) -> str:
+        # Called only for what the instance lacks: the cursor of an edge made by `of`.
+        state = self.__dict__
+        if name != "cursor" or "_key" not in state:
+            raise AttributeError(name)
+        cursor: str = encode_cursor(state["_key"])
+        state["cursor"] = cursor
+        return cursor
+
 
 @strawberry.type(
     description="A page of results in stable order (Relay connection); pass "
@@ -97,7 +114,8 @@ def connection(
 ) -> Connection[T]:
     """A connection from (cursor key, node) pairs of the page that follows the key `after`
     ('' for the first page)."""
-    edges = [Edge(cursor=encode_cursor(key), node=node) for key, node in items]
+    of = Edge.of
+    edges = [of(key, node) for key, node in items]
     return Connection(
         edges=edges,
         page_info=PageInfo(
