@@ -4,8 +4,10 @@ and then reported as unavailable."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 from neo4j import Driver
@@ -29,7 +31,7 @@ TIMES = {  # property -> the value stored, as Neo4j holds it
 
 def test_stored_values_come_back_exactly(clean_graph: Driver, settings: Settings) -> None:
     props = {**TIMES, "day": date(2026, 1, 2), "count": 3, "ratio": 0.5, "tags": ["a", "b"],
-             "name": "x", "params_json": '{"k": [1, 2]}'}  # fmt: skip
+             "name": "x", "params_json": '{"k": [1, 2]}', "odd_json": 5}  # fmt: skip
     # Written from ISO text in Cypher: the driver cannot send a time whose UTC instant is
     # outside Python's range (year_one), though Neo4j holds it.
     clean_graph.execute_query(
@@ -40,23 +42,67 @@ def test_stored_values_come_back_exactly(clean_graph: Driver, settings: Settings
         database_=settings.neo4j_database,
     )
 
-    async def read() -> tuple[nodes.NodeRecord, list[nodes.NodeRecord]]:
+    # A page reads the properties its layout names by name, and every other one as a pair,
+    # as do the properties that are not what the layout expects: a datetime under a plain
+    # name, one not in UTC or a date under a datetime's name, a number under a JSON one.
+    layout = nodes.PageLayout(
+        plain=("name", "count", "tags", "plus_two", "missing"),
+        json=("params", "odd", "absent"),
+        zoned=("utc", "before_1970", "minus_half", "day", "no_time"),
+    )
+
+    async def read() -> tuple[nodes.NodeRecord, list[list[nodes.NodeRecord]]]:
         driver = open_driver(settings)
         try:
             graph = Graph(driver, database=settings.neo4j_database)
             by_uid = await nodes.nodes_by_uid(graph, uids=["Run:t", "Run:missing"])
-            page = await nodes.page_by_kind(graph, kind=nodes.Kind.RUN, after="", limit=5)
-            return by_uid["Run:t"], page.nodes
+            read_page = partial(nodes.page_by_kind, graph, kind=nodes.Kind.RUN, after="", limit=5)
+            pages = [await read_page(layout=chosen) for chosen in (nodes.PageLayout(), layout)]
+            return by_uid["Run:t"], [page.nodes for page in pages]
         finally:
             await driver.close()
 
-    found, page = asyncio.run(read())
+    found, pages = asyncio.run(read())
     expected = {**props, "params": {"k": [1, 2]}}
     del expected["params_json"]
     assert found.props == expected
     for name, value in TIMES.items():  # the same instant, and the same offset
         assert found.props[name].utcoffset() == value.utcoffset(), name
-    assert [n.props for n in page] == [expected]
+    for page in pages:
+        assert [n.props for n in page] == [expected]
+        for name, value in TIMES.items():
+            assert page[0].props[name].utcoffset() == value.utcoffset(), name
+
+
+def test_a_page_reads_its_json_as_json_loads_does() -> None:
+    # A page's texts are checked for long numbers at once; a page holding one, or a text
+    # orjson refuses, is read text by text, and every value is what json.loads gives.
+    layout = nodes.PageLayout(plain=("name",), json=("params",))
+    texts = [
+        '{"k": [1, 2.5, "x"]}',
+        '{"n": 123456789012345678901}',  # beyond 64 bits: orjson would answer a float
+        '{"s": "\\ud800"}',  # a lone surrogate escape, which orjson refuses
+        '{"n": -9223372036854775809}',
+        "[]",
+    ]
+    for page in ([texts[0], texts[4]], texts, [texts[0], texts[2]], [texts[3]]):
+        rows = [[f"k{i}", ["a", text], [], []] for i, text in enumerate(page)]
+        decoded = layout.decode_rows(rows)
+        assert decoded == [{"name": "a", "params": json.loads(text)} for text in page]
+        for props, text in zip(decoded, page, strict=True):
+            assert repr(props["params"]) == repr(json.loads(text))  # ints stay ints
+
+
+def test_a_page_layout_names_each_property_once() -> None:
+    for twice in (
+        {"plain": ("a", "a")},
+        {"plain": ("a",), "json": ("a",)},
+        {"plain": ("a",), "zoned": ("a",)},
+        {"plain": ("uid",)},
+    ):
+        with pytest.raises(ValueError, match="named twice"):
+            nodes.PageLayout(**twice)  # type: ignore[arg-type]
+    assert nodes.PageLayout(plain=("tags",)).plain == ("tags", "tag_text")  # written with them
 
 
 def test_a_read_without_a_database_is_retried_then_unavailable() -> None:

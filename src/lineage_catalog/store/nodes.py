@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
@@ -126,6 +126,23 @@ def loads_json(text: str) -> Any:
     return json.loads(text)
 
 
+def _short_numbers_only(texts: list[str]) -> bool:
+    """Whether no text holds a 19-digit run: checked for a page's texts at once (a tenth
+    of the cost of checking each), which orjson then reads as json.loads would."""
+    try:
+        return _LONG_NUMBER not in "\n".join(texts).encode().translate(_DIGITS)
+    except UnicodeEncodeError:  # a lone surrogate: each text is read by loads_json
+        return False
+
+
+def _loads_short(text: str) -> Any:
+    """loads_json for a text known to hold no 19-digit run."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 _ZONES: dict[int, timezone] = {0: UTC}
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -220,6 +237,87 @@ async def neighbors(
     return found
 
 
+@dataclass(frozen=True)
+class PageLayout:
+    """The properties the nodes of a page are expected to hold, by how they are stored:
+    `plain` ones (text, numbers, lists), `json` ones (maps, stored as `<name>_json` text)
+    and `zoned` datetimes. The page reads these by name, in one list of values and one of
+    times per node, without sending their names again for every node; every other property,
+    and an expected one holding a value of another kind (a datetime not in UTC, text under
+    a datetime's name), comes as a pair, as the other reads send them. So a layout decides
+    what a page costs, never what it answers."""
+
+    plain: tuple[str, ...] = ()
+    json: tuple[str, ...] = ()
+    zoned: tuple[str, ...] = ()
+    # Derived: the names of the values as the node's properties, and the statement's
+    # parameters.
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _params: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if "tags" in self.plain and "tag_text" not in self.plain:  # written with the tags
+            object.__setattr__(self, "plain", (*self.plain, "tag_text"))
+        names = (*self.plain, *self.json)
+        if len({*names, *self.zoned, *_HIDDEN}) != len(names) + len(self.zoned) + len(_HIDDEN):
+            raise ValueError(f"a property named twice, or hidden, in {self}")
+        stored = [*self.plain, *(name + _JSON_SUFFIX for name in self.json)]
+        # What the statement checks each property against: false for one read as a value,
+        # true for a datetime read as microseconds, absent for one sent as a pair.
+        expected = dict.fromkeys([*_HIDDEN, *stored], False) | dict.fromkeys(self.zoned, True)
+        params = {"plain": stored, "zoned": list(self.zoned), "expected": expected}
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_params", params)
+
+    def params(self) -> dict[str, Any]:
+        return self._params
+
+    def decode_rows(self, rows: list[list[Any]]) -> list[dict[str, Any]]:
+        """Each node's properties from the rows of `node/page_by_kind`."""
+        loads = loads_json
+        first = len(self.plain)
+        if self.json:
+            texts = [t for row in rows for t in row[1][first:] if type(t) is str]
+            if _short_numbers_only(texts):
+                loads = _loads_short
+        decode = self.decode
+        return [decode(values, times, pairs, loads) for _, values, times, pairs in rows]
+
+    def decode(
+        self,
+        values: list[Any],
+        times: list[Any],
+        pairs: list[list[Any]],
+        loads: Callable[[str], Any] = loads_json,
+    ) -> dict[str, Any]:
+        """A node's properties from its row of `node/page_by_kind`, as `decode_props`
+        decodes them from pairs; `loads` reads its JSON texts (loads_json's answer)."""
+        names = self._names
+        # The statement sends one value per name (zip's own check would cost a tenth).
+        props = dict(zip(names, values, strict=False))
+        if None in values:  # properties the node does not have
+            for name, value in zip(names, values, strict=True):
+                if value is None:
+                    del props[name]
+        if not _PLAIN.issuperset(map(type, values)):
+            for name, value in zip(names, values, strict=True):
+                if type(value) not in _PLAIN:
+                    props[name] = native(value)
+        for i, name in enumerate(self.json, len(self.plain)):
+            text = values[i]
+            if type(text) is str:
+                props[name] = loads(text)
+            elif text is not None:  # not text: it keeps its stored name, as in decode_props
+                props[name + _JSON_SUFFIX] = props.pop(name)
+        epoch = _UTC_EPOCH
+        for name, time in zip(self.zoned, times, strict=False):
+            if time is not None:
+                props[name] = epoch + timedelta(0, 0, time)
+        if pairs:
+            props.update(decode_props(pairs))
+        return props
+
+
 async def page_by_kind(
     graph: Graph,
     *,
@@ -231,9 +329,11 @@ async def page_by_kind(
     classification: str | None = None,
     parent: str | None = None,
     count: bool = True,
+    layout: PageLayout = PageLayout(),
 ) -> Page:
     """Nodes of one kind in key order, after a key, with filters; with count, also how many
-    match in all (a second statement, sent concurrently)."""
+    match in all (a second statement, sent concurrently). `layout` names the properties
+    they are expected to hold (a page without one sends every property as a pair)."""
     params: dict[str, Any] = {
         "kind": kind.value,
         "equals": dict(equals or {}),
@@ -241,15 +341,20 @@ async def page_by_kind(
         "classification": classification,
         "parent": parent,
     }
-    page = graph.read_collected("node/page_by_kind", after=after, limit=limit, **params)
+    page = graph.read_collected(
+        "node/page_by_kind", after=after, limit=limit, **params, **layout.params()
+    )
     if count:
         rows, ((counted,)) = await asyncio.gather(page, graph.read("node/count_by_kind", **params))
         total: int | None = int(counted["total"])
     else:
         rows, total = await page, None
-    # Rows are [key, names, values, zoned, times]: every node is of the kind asked for.
+    # Rows are [key, values, times, pairs]: every node is of the kind asked for.
     found = cast(list[list[Any]], rows)
-    nodes = [NodeRecord(kind=kind, key=k, props=decode_columns(*columns)) for k, *columns in found]
+    decoded = layout.decode_rows(found)
+    nodes = [
+        NodeRecord(kind=kind, key=row[0], props=p) for row, p in zip(found, decoded, strict=True)
+    ]
     return Page(nodes=nodes[:limit], has_next=len(nodes) > limit, total=total)
 
 

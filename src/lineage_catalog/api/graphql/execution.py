@@ -180,6 +180,7 @@ class _Row:
     texts: Callable[[Any], tuple[Any, ...]] | None
     convert: tuple[tuple[int, str, Callable[[Any], Any]], ...]
     times: frozenset[int]  # the positions in `convert` of DateTimes (datetime.isoformat)
+    time_names: tuple[str, ...]  # their response keys
 
 
 def _row(plain: tuple[tuple[str, PlainField], ...]) -> _Row | None:
@@ -203,60 +204,61 @@ def _row(plain: tuple[tuple[str, PlainField], ...]) -> _Row | None:
         else None,
         convert=convert,
         times=times,
+        time_names=tuple(name for i, name, _ in convert if i in times),
     )
 
 
 class _Pending:
-    """The DateTimes left in an answer, to be written as text when it is complete: the
-    objects that hold them, their response keys, and the datetimes, as three lists."""
+    """The all-leaf objects of an answer that hold DateTimes to be written as text when it
+    is complete, each with the response keys that may hold one."""
 
-    __slots__ = ("holders", "names", "times")
+    __slots__ = ("rows",)
 
     def __init__(self) -> None:
-        self.holders: list[dict[str, Any]] = []
-        self.names: list[str] = []
-        self.times: list[datetime] = []
+        self.rows: list[tuple[dict[str, Any], tuple[str, ...]]] = []
 
     def write(self) -> None:
-        """Each datetime replaced in its object by its ISO text: orjson's text for an aware
-        datetime in UTC is datetime.isoformat's (microseconds when not zero, +00:00)."""
-        if self.times:
-            texts = orjson.loads(orjson.dumps(self.times))
-            for holder, name, text in zip(self.holders, self.names, texts, strict=True):
-                holder[name] = text
-            self.holders, self.names, self.times = [], [], []
+        """Each datetime left in those objects replaced by its ISO text: orjson's text for
+        an aware datetime in UTC is datetime.isoformat's (microseconds when not zero,
+        +00:00), and one call writes them all."""
+        rows, self.rows = self.rows, []
+        times = [c[n] for c, names in rows for n in names if type(c[n]) is datetime]
+        if times:
+            texts = iter(orjson.loads(orjson.dumps(times)))
+            for completed, names in rows:
+                for name in names:
+                    if type(completed[name]) is datetime:
+                        completed[name] = next(texts)
 
 
 def _row_answer(row: _Row, value: Any, pending: _Pending) -> dict[str, Any] | None:
     """The answer of an all-leaf object, or None where the per-field loop must answer. Its
-    DateTimes in UTC are left as they are and added to `pending`."""
+    DateTimes in UTC are left as they are, for `pending` to write; the others are written
+    at once."""
     try:
         found = row.values(value)
         if None in found:
             return None
         if row.texts is not None:
             "".join(row.texts(value))  # a TypeError unless every one is a str
-        completed = dict(zip(row.names, found, strict=True))
+        # One value per name (`_row` made both from the same fields).
+        completed = dict(zip(row.names, found, strict=False))
         stored = _STORED_TYPES
         times = row.times
-        later: list[tuple[str, datetime]] = []
         for i, name, serialize in row.convert:
             item = found[i]
             if type(item) not in stored:
                 return None
             if i in times and type(item) is datetime and item.tzinfo is UTC:
-                later.append((name, item))
-                continue
+                continue  # left in the answer; written by `pending`
             out = serialize(item)
             if out is None or out is Undefined:
                 return None
             completed[name] = out
     except Exception:
         return None
-    for name, item in later:
-        pending.holders.append(completed)
-        pending.names.append(name)
-        pending.times.append(item)
+    if times:
+        pending.rows.append((completed, row.time_names))
     return completed
 
 
@@ -266,6 +268,10 @@ class _Plan:
     order: tuple[str, ...]
     plain: tuple[tuple[str, PlainField], ...]
     rest: GroupedFieldSet  # the fields graphql-core executes, in their order
+
+
+# An object's type, plain fields, _Row (or None), and whether a cast can change its type.
+_ObjectPlan = tuple[GraphQLObjectType, tuple[tuple[str, PlainField], ...], _Row | None, bool]
 
 
 class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -280,6 +286,8 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         # plain, else None.
         self._pure_fields: dict[tuple[int, int], Any] = {}
         self._pending_times = _Pending()
+        # Per (field, class of the value): its _ObjectPlan.
+        self._object_plans: dict[tuple[int, type], _ObjectPlan] = {}
         manager = self.middleware_manager
         # A middleware (a schema extension's `resolve`) must see every field.
         self._fast = not (manager is not None and manager.middlewares)
@@ -379,11 +387,56 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
         self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path
     ) -> dict[str, Any]:
         """An object whose selected fields are all plain, answered in one pass."""
+        plan = self._object_plans.get((id(field), type(value)))
+        if plan is None or (plan[3] and get_strawberry_type_cast(value) is not None):
+            plan = self._object_plan(field, parent_type, value, path)
+        runtime, plain, row, _ = plan
+        if row is not None:
+            answered = _row_answer(row, value, self._pending_times)
+            if answered is not None:
+                return answered
+        completed: dict[str, Any] = {}
+        for name, sub in plain:
+            form = sub.form
+            if form == LEAF and not sub.is_list:  # most fields: inline
+                found = getattr(value, sub.attribute, _ABSENT)
+                if found is None:
+                    if sub.non_null:
+                        raise _Refused
+                    completed[name] = None
+                elif sub.text and type(found) is str:
+                    completed[name] = found
+                elif found is _ABSENT:
+                    raise _Refused
+                else:
+                    completed[name] = _leaf(cast(GraphQLLeafType, sub.named), sub.text, found)
+            elif form == OBJECT and not sub.is_list:  # an edge's node: inline too
+                found = getattr(value, sub.attribute, _ABSENT)
+                if found is None:
+                    if sub.non_null:
+                        raise _Refused
+                    completed[name] = None
+                elif found is _ABSENT:
+                    raise _Refused
+                else:
+                    completed[name] = self._pure_object(sub, runtime, found, path)
+            else:
+                completed[name] = self._answer(sub, runtime, value, path)
+        return completed
+
+    def _object_plan(
+        self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path
+    ) -> _ObjectPlan:
+        """How to answer `value` in `field`: its object type, its plain fields and their
+        _Row, and whether a strawberry.cast could change its type. Remembered per class
+        unless the value is cast; _Refused when its subtree has a resolver."""
         named = field.named
         if type(named) is GraphQLObjectType and named.is_type_of is None:
             runtime = named  # nothing to resolve or check (an edge, a page's info)
+            castable = False
         else:
             runtime = self._runtime_type(field, parent_type, value, path)
+            castable = True
         key = (id(runtime), id(field))
         known = self._pure_fields.get(key, _ABSENT)
         if known is _ABSENT:
@@ -396,28 +449,10 @@ class CatalogExecutor(StrawberryGraphQLCoreExecutionContext):
             self._pure_fields[key] = known
         if known is None:
             raise _Refused
-        plain, row = known
-        if row is not None:
-            answered = _row_answer(row, value, self._pending_times)
-            if answered is not None:
-                return answered
-        completed: dict[str, Any] = {}
-        for name, sub in cast(tuple[tuple[str, PlainField], ...], plain):
-            if sub.form == LEAF and not sub.is_list:  # most fields: inline
-                found = getattr(value, sub.attribute, _ABSENT)
-                if found is None:
-                    if sub.non_null:
-                        raise _Refused
-                    completed[name] = None
-                elif sub.text and type(found) is str:
-                    completed[name] = found
-                elif found is _ABSENT:
-                    raise _Refused
-                else:
-                    completed[name] = _leaf(cast(GraphQLLeafType, sub.named), sub.text, found)
-            else:
-                completed[name] = self._answer(sub, runtime, value, path)
-        return completed
+        found: _ObjectPlan = (runtime, known[0], known[1], castable)
+        if not castable or get_strawberry_type_cast(value) is None:
+            self._object_plans[(id(field), type(value))] = found
+        return found
 
     def _runtime_type(
         self, field: PlainField, parent_type: GraphQLObjectType, value: Any, path: Path

@@ -31,6 +31,7 @@ from lineage_catalog.api.graphql.pagination import (
 )
 from lineage_catalog.api.graphql.trace import find_trace
 from lineage_catalog.api.graphql.types import (
+    PAGE_LAYOUTS,
     CatalogNode,
     CodeCommit,
     Dataset,
@@ -540,6 +541,7 @@ class Query:
             classification=uid(Kind.CLASSIFICATION, classification) if classification else None,
             parent=parent,
             count=selects(info, "totalCount"),
+            layout=PAGE_LAYOUTS[Kind(kind)],
         )
         return connection(
             [(n.key, to_type(n)) for n in page.nodes],
