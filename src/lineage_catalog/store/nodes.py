@@ -294,11 +294,10 @@ class PageLayout:
         decodes them from pairs; `loads` reads its JSON texts (loads_json's answer)."""
         names = self._names
         # The statement sends one value per name (zip's own check would cost a tenth).
-        props = dict(zip(names, values, strict=False))
         if None in values:  # properties the node does not have
-            for name, value in zip(names, values, strict=True):
-                if value is None:
-                    del props[name]
+            props = {n: v for n, v in zip(names, values, strict=False) if v is not None}
+        else:
+            props = dict(zip(names, values, strict=False))
         if not _PLAIN.issuperset(map(type, values)):
             for name, value in zip(names, values, strict=True):
                 if type(value) not in _PLAIN:
