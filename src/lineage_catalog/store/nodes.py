@@ -53,10 +53,10 @@ def decode_props(raw: Mapping[str, Any] | list[list[Any]]) -> dict[str, Any]:
 def decode_columns(
     names: list[str], values: list[Any], zoned: list[str], times: list[Any]
 ) -> dict[str, Any]:
-    """Properties from the columns of `node/page_by_kind`: `names` and their `values` (no
-    zoned datetimes; the hidden uid, kind and key left out), then the `zoned` datetimes'
-    names and their `times`, each microseconds since the epoch in UTC or [microseconds,
-    offsetSeconds]; decoded as `decode_props` decodes the pairs."""
+    """Properties from the columns `decode_props` splits the pairs into: `names` and their
+    `values` (no zoned datetimes; the hidden uid, kind and key left out), then the `zoned`
+    datetimes' names and their `times`, each microseconds since the epoch in UTC or
+    [microseconds, offsetSeconds]."""
     props: dict[str, Any] = {}
     plain, suffix = _PLAIN, _JSON_SUFFIX
     for name, value in zip(names, values, strict=True):
