@@ -18,9 +18,11 @@ import os
 import platform
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -45,9 +47,11 @@ from bench_measure import (
     HttpClients,
     Result,
 )
+from neo4j.exceptions import DriverError, Neo4jError
 
 from lineage_catalog import localneo4j
 from lineage_catalog.demo import generate, load_catalog
+from lineage_catalog.domain.errors import CatalogError
 from lineage_catalog.settings import Settings
 from lineage_catalog.store.graph import Graph, open_driver
 from lineage_catalog.store.migrations import migrate
@@ -608,14 +612,21 @@ def main() -> int:
             rows = args.import_rows or args.predictions
             _log(f"IMPORT: lineage import against lineage load, {rows:,} predictions ...")
             # Last: bench_import replaces the catalog with its own deployment.
-            imported = asyncio.run(
-                measure_import(Settings(neo4j_uri=neo4j_uri), rows=rows, workdir=work)
-            )
-            notes.append(
-                f"IMPORT: {rows:,} predictions, import {imported.import_seconds:.0f}s end to "
-                f"end ({', '.join(f'{k} {v:.0f}s' for k, v in imported.phases.items())}), "
-                f"online load {imported.online_seconds:.0f}s"
-            )
+            try:
+                imported = asyncio.run(
+                    measure_import(Settings(neo4j_uri=neo4j_uri), rows=rows, workdir=work)
+                )
+                notes.append(
+                    f"IMPORT: {rows:,} predictions, import {imported.import_seconds:.0f}s end "
+                    f"to end ({', '.join(f'{k} {v:.0f}s' for k, v in imported.phases.items())}"
+                    f"), online load {imported.online_seconds:.0f}s"
+                )
+            except (Neo4jError, DriverError, CatalogError, localneo4j.LocalNeo4jError, OSError,
+                    subprocess.SubprocessError, AssertionError) as e:  # fmt: skip
+                # As for W7: what the run measured before it is still printed and written
+                # (the whole run once failed here, in the wipe of W7's 11M nodes).
+                traceback.print_exc()
+                notes.append(f"IMPORT failed: {type(e).__name__}: {str(e)[:300]}")
     found = targets(results, w7=w7, imported=imported)
     wall = time.perf_counter() - began
     text = table(results)
