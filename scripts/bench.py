@@ -23,11 +23,12 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import bench_monitoring as bm
 import bench_profile
@@ -57,12 +58,33 @@ from lineage_catalog.store.graph import Graph, open_driver
 from lineage_catalog.store.migrations import migrate
 
 ROOT = servers.ROOT
+T = TypeVar("T")
 WIDTH = 10_000  # W6: nodes in one response
 LINEAGE_NODES_PER_SCALE = 235  # demo.generate: nodes of one copy of the lineage
 
 
 def _log(message: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+# What a late stage (W7, IMPORT) can fail with while the servers and the figures measured
+# before it are fine: a wrong answer, HTTP, Neo4j (a statement past the transaction timeout),
+# the local Neo4j's restart, the import tool, files, or bench_import's own checks.
+_STAGE_ERRORS = (AnswerError, httpx.HTTPError, Neo4jError, DriverError, CatalogError,
+                 localneo4j.LocalNeo4jError, OSError, subprocess.SubprocessError,
+                 AssertionError)  # fmt: skip
+
+
+def _stage(name: str, notes: list[str], run: Callable[[], T]) -> T | None:
+    """What `run` returns, or None when it fails: its error then becomes a line of the
+    notes (its traceback goes to stderr), so the run still prints and writes what it
+    measured before (a default run once lost an hour of figures in IMPORT)."""
+    try:
+        return run()
+    except _STAGE_ERRORS as e:
+        traceback.print_exc()
+        notes.append(f"{name} failed: {type(e).__name__}: {str(e)[:300]}")
+        return None
 
 
 async def load(uri: str, *, seed: int, scale: int, predictions: int) -> str:
@@ -595,16 +617,14 @@ def main() -> int:
         if "W7" in chosen and args.neo4j_uri:
             notes.append("W7 skipped: it restarts Neo4j, which --neo4j-uri does not start")
         elif "W7" in chosen:
-            try:
-                w7, more, more_notes = run_w7(
-                    args, neo4j, start_options, api_url=api.url, token=token,
-                    api_pid=api.process.pid,
-                )  # fmt: skip
+            ran = _stage("W7", notes, lambda: run_w7(
+                args, neo4j, start_options, api_url=api.url, token=token,
+                api_pid=api.process.pid,
+            ))  # fmt: skip
+            if ran is not None:
+                w7, more, more_notes = ran
                 results += more
                 notes += more_notes + w7.lines()
-            except (AnswerError, httpx.HTTPError, localneo4j.LocalNeo4jError) as e:
-                # The other workloads' figures are still printed and written.
-                notes.append(f"W7 failed: {type(e).__name__}: {str(e)[:300]}")
         imported: ImportFigures | None = None
         if "IMPORT" in chosen and args.neo4j_uri:
             notes.append("IMPORT skipped: it replaces the catalog of --neo4j-uri's database")
@@ -612,21 +632,15 @@ def main() -> int:
             rows = args.import_rows or args.predictions
             _log(f"IMPORT: lineage import against lineage load, {rows:,} predictions ...")
             # Last: bench_import replaces the catalog with its own deployment.
-            try:
-                imported = asyncio.run(
-                    measure_import(Settings(neo4j_uri=neo4j_uri), rows=rows, workdir=work)
-                )
+            imported = _stage("IMPORT", notes, lambda: asyncio.run(
+                measure_import(Settings(neo4j_uri=neo4j_uri), rows=rows, workdir=work)
+            ))  # fmt: skip
+            if imported is not None:
                 notes.append(
-                    f"IMPORT: {rows:,} predictions, import {imported.import_seconds:.0f}s end "
-                    f"to end ({', '.join(f'{k} {v:.0f}s' for k, v in imported.phases.items())}"
-                    f"), online load {imported.online_seconds:.0f}s"
+                    f"IMPORT: {rows:,} predictions, import {imported.import_seconds:.0f}s end to "
+                    f"end ({', '.join(f'{k} {v:.0f}s' for k, v in imported.phases.items())}), "
+                    f"online load {imported.online_seconds:.0f}s"
                 )
-            except (Neo4jError, DriverError, CatalogError, localneo4j.LocalNeo4jError, OSError,
-                    subprocess.SubprocessError, AssertionError) as e:  # fmt: skip
-                # As for W7: what the run measured before it is still printed and written
-                # (the whole run once failed here, in the wipe of W7's 11M nodes).
-                traceback.print_exc()
-                notes.append(f"IMPORT failed: {type(e).__name__}: {str(e)[:300]}")
     found = targets(results, w7=w7, imported=imported)
     wall = time.perf_counter() - began
     text = table(results)
