@@ -128,10 +128,12 @@ def start(
     timeout_s: float = 180.0,
     launcher_dir: Path | None = None,
     profile: str | None = None,
+    transaction_timeout_ms: int = 600_000,
 ) -> RunningNeo4j:
     """Start Neo4j on 127.0.0.1:port with its store in data_dir; return once Bolt answers.
 
-    `profile` adds an opt-in Maven profile's jars (see build_classpath).
+    `profile` adds an opt-in Maven profile's jars (see build_classpath);
+    `transaction_timeout_ms` is the database's default transaction timeout.
     """
     launcher_dir = launcher_dir or find_launcher_dir()
     java = _require_tool("java", "install a Java 17 JDK")
@@ -154,6 +156,7 @@ def start(
         str(data_dir / "store"),
         str(port),
         str(pagecache_mb),
+        str(transaction_timeout_ms),
     ]
     with log_file.open("w") as log:
         # A session of its own: Ctrl-C in the terminal reaches our stop(), which shuts

@@ -77,6 +77,19 @@ class Causality:
 current_causality: ContextVar[Causality | None] = ContextVar("causality", default=None)
 
 
+def bulk_statement(text: str) -> Query:
+    """A statement of bulk or schema work (a migration, a `CALL ... IN TRANSACTIONS` batch
+    job) as it must be sent: with no transaction timeout. Such a job's outer transaction
+    lasts the whole job, each batch committing on its own, so a database's default
+    timeout, meant for requests (the local Neo4j's is 10 minutes), would cancel a wipe or a
+    migration of a large catalog half-way: a default run of the harness once lost IMPORT
+    so, wiping 11M nodes. Each batch still runs under the database's default timeout,
+    whatever the client asks (tests/test_bulk_statements.py), so batches stay small.
+    `CALL ... IN TRANSACTIONS` also needs an auto-commit transaction (session.run), and
+    its work must be idempotent."""
+    return Query(text, timeout=0)
+
+
 def parse_bookmarks(value: object, *, path: list[str | int]) -> tuple[str, ...]:
     """Bookmarks as a client sends them back: a list of at most MAX_BOOKMARKS printable
     ASCII strings of at most MAX_BOOKMARK_CHARS each, else BadInputError at `path`."""
@@ -275,8 +288,8 @@ class Graph:
         return await self._write_transaction(work=unit)
 
     async def run_batched(self, name: str, /, **params: Any) -> None:
-        """Run a named `CALL ... IN TRANSACTIONS` statement, which needs an auto-commit
-        transaction: it commits batch by batch, so only use it for idempotent bulk work."""
+        """Run a named `CALL ... IN TRANSACTIONS` statement (see bulk_statement): it commits
+        batch by batch, untimed, so only use it for idempotent bulk work."""
         counter = current_counter.get()
         if counter is not None:
             counter.count += 1
@@ -285,7 +298,7 @@ class Graph:
             async with self.driver.session(
                 database=self.database, bookmarks=_bookmarks()
             ) as session:
-                result = await session.run(query_text(name), params)
+                result = await session.run(bulk_statement(query_text(name)), params)
                 await result.consume()
                 await _remember_write(session)
         except (ServiceUnavailable, SessionExpired, OSError) as e:

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -32,19 +33,29 @@ import org.neo4j.procedure.UserFunction;
  * benchmark only), its procedures and functions are registered: an embedded DBMS does not
  * load a plugins folder.
  *
- * <p>Usage: Launcher DATA_DIR PORT [PAGECACHE_MB]
+ * <p>Usage: Launcher DATA_DIR PORT [PAGECACHE_MB [TX_TIMEOUT_MS]]
+ *
+ * <p>TX_TIMEOUT_MS is the default transaction timeout (10 minutes unless given; a test that
+ * checks what outlives it passes a short one); the monitor that enforces it checks ten
+ * times per timeout, at most every 2 seconds (Neo4j's default interval).
  */
 public final class Launcher {
   private Launcher() {}
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 2) {
-      System.err.println("usage: Launcher DATA_DIR PORT [PAGECACHE_MB]");
+      System.err.println("usage: Launcher DATA_DIR PORT [PAGECACHE_MB [TX_TIMEOUT_MS]]");
       System.exit(2);
     }
     Path dataDir = Path.of(args[0]).toAbsolutePath();
     int port = Integer.parseInt(args[1]);
     long pageCacheMb = args.length > 2 ? Long.parseLong(args[2]) : 512;
+    Duration txTimeout =
+        args.length > 3 ? Duration.ofMillis(Long.parseLong(args[3])) : Duration.ofMinutes(10);
+    Duration monitorInterval = txTimeout.dividedBy(10);
+    if (monitorInterval.compareTo(Duration.ofSeconds(2)) > 0) {
+      monitorInterval = Duration.ofSeconds(2);
+    }
 
     // Auth is off because the connector only listens on loopback and the
     // process belongs to the developer; any credentials the driver sends are accepted.
@@ -61,7 +72,8 @@ public final class Launcher {
             .setConfig(HttpConnector.enabled, false)
             .setConfig(GraphDatabaseSettings.auth_enabled, false)
             .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMb))
-            .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
+            .setConfig(GraphDatabaseSettings.transaction_timeout, txTimeout)
+            .setConfig(GraphDatabaseSettings.transaction_monitor_check_interval, monitorInterval)
             .build();
 
     CountDownLatch stopped = new CountDownLatch(1);
@@ -76,12 +88,19 @@ public final class Launcher {
                 },
                 "local-neo4j-shutdown"));
 
-    // Touch the default database so that "ready" means queries will succeed.
+    // Touch the default database so that "ready" means queries will succeed: given its own
+    // timeout, as the first query's planning can outlast a short default one. If it fails,
+    // exit (the shutdown hook stops the DBMS), instead of running on with a dead main thread.
     var db = service.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
-    db.executeTransactionally("RETURN 1");
-    if (apoc != null) {
-      int registered = registerApoc(apoc, (GraphDatabaseAPI) db);
-      System.out.println("APOC " + registered + " procedure and function classes registered");
+    try {
+      db.executeTransactionally("RETURN 1", Map.of(), result -> null, Duration.ofMinutes(2));
+      if (apoc != null) {
+        int registered = registerApoc(apoc, (GraphDatabaseAPI) db);
+        System.out.println("APOC " + registered + " procedure and function classes registered");
+      }
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      System.exit(1);
     }
     System.out.println("READY bolt://127.0.0.1:" + port);
     System.out.flush();
