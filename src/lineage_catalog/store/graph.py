@@ -77,16 +77,16 @@ class Causality:
 current_causality: ContextVar[Causality | None] = ContextVar("causality", default=None)
 
 
-def bulk_statement(text: str) -> Query:
-    """A statement of bulk or schema work (a migration, a `CALL ... IN TRANSACTIONS` batch
-    job) as it must be sent: with no transaction timeout. Such a job's outer transaction
-    lasts the whole job, each batch committing on its own, so a database's default
-    timeout, meant for requests (the local Neo4j's is 10 minutes), would cancel a wipe or a
-    migration of a large catalog half-way: a default run of the harness once lost IMPORT
-    so, wiping 11M nodes. Each batch still runs under the database's default timeout,
-    whatever the client asks (tests/test_bulk_statements.py), so batches stay small.
-    `CALL ... IN TRANSACTIONS` also needs an auto-commit transaction (session.run), and
-    its work must be idempotent."""
+def untimed(text: str) -> Query:
+    """A statement sent with no transaction timeout of its own: bulk and schema work (a
+    migration, a `CALL ... IN TRANSACTIONS` job such as the catalog's wipe), which is not a
+    request. Neo4j runs such a job in one outer transaction for its whole length, each
+    batch committing on its own, so a database's default timeout meant for requests (the
+    local Neo4j's is 10 minutes) would cancel a wipe or a migration of a large catalog
+    half-way: a default run of the harness once lost IMPORT so, wiping 11M nodes. Each
+    batch still runs under that default, whatever the client asks
+    (tests/test_bulk_statements.py), so batches stay small. `CALL ... IN TRANSACTIONS`
+    also needs an auto-commit transaction (session.run), and its work must be idempotent."""
     return Query(text, timeout=0)
 
 
@@ -288,7 +288,7 @@ class Graph:
         return await self._write_transaction(work=unit)
 
     async def run_batched(self, name: str, /, **params: Any) -> None:
-        """Run a named `CALL ... IN TRANSACTIONS` statement (see bulk_statement): it commits
+        """Run a named `CALL ... IN TRANSACTIONS` statement (see untimed): it commits
         batch by batch, untimed, so only use it for idempotent bulk work."""
         counter = current_counter.get()
         if counter is not None:
@@ -298,7 +298,7 @@ class Graph:
             async with self.driver.session(
                 database=self.database, bookmarks=_bookmarks()
             ) as session:
-                result = await session.run(bulk_statement(query_text(name)), params)
+                result = await session.run(untimed(query_text(name)), params)
                 await result.consume()
                 await _remember_write(session)
         except (ServiceUnavailable, SessionExpired, OSError) as e:

@@ -10,7 +10,7 @@ from pathlib import Path
 from neo4j import AsyncDriver
 
 from lineage_catalog.store.files import graph_dir
-from lineage_catalog.store.graph import bulk_statement
+from lineage_catalog.store.graph import untimed
 
 _FILE_NAME = re.compile(r"^V(\d{4})__([a-z0-9_]+)\.cypher$")
 
@@ -73,18 +73,21 @@ async def migrate(driver: AsyncDriver, *, database: str) -> list[Migration]:
             continue
         # Schema changes cannot share a transaction with data writes, so each
         # statement runs on its own; IF NOT EXISTS makes a re-run after a crash safe.
-        # None is timed: building an index or rewriting millions of rows is not a request.
+        # None is timed (untimed): building an index or rewriting millions of rows is not
+        # a request.
         for statement in migration.statements:
             if _IN_TRANSACTIONS.search(statement):
                 # CALL { ... } IN TRANSACTIONS commits as it goes, which only an auto-commit
                 # statement may do (a data migration over millions of rows).
                 async with driver.session(database=database) as session:
-                    await (await session.run(bulk_statement(statement))).consume()
+                    await (await session.run(untimed(statement))).consume()
             else:
-                await driver.execute_query(bulk_statement(statement), database_=database)
+                await driver.execute_query(untimed(statement), database_=database)
         await driver.execute_query(
-            "MERGE (m:SchemaMigration {version: $version}) "
-            "SET m.name = $name, m.checksum = $checksum, m.appliedAt = datetime()",
+            untimed(
+                "MERGE (m:SchemaMigration {version: $version}) "
+                "SET m.name = $name, m.checksum = $checksum, m.appliedAt = datetime()"
+            ),
             version=migration.version,
             name=migration.name,
             checksum=migration.checksum,
@@ -96,7 +99,7 @@ async def migrate(driver: AsyncDriver, *, database: str) -> list[Migration]:
 
 async def _applied_checksums(driver: AsyncDriver, *, database: str) -> dict[int, str]:
     records, _, _ = await driver.execute_query(
-        "MATCH (m:SchemaMigration) RETURN m.version AS version, m.checksum AS checksum",
+        untimed("MATCH (m:SchemaMigration) RETURN m.version AS version, m.checksum AS checksum"),
         database_=database,
     )
     return {int(r["version"]): str(r["checksum"]) for r in records}
