@@ -6,8 +6,8 @@ catalog was cancelled half-way (a default run of the harness lost IMPORT so, wip
 nodes past the local Neo4j's 10 minutes). Here a Neo4j of its own cancels any transaction
 after half a second, and the catalog's own paths (Graph.run_batched, migrate) finish such
 jobs there: the wipe, which the test first shows cancelled when sent as a request is, and
-every migration over 300,000 stored predictions (which, sent as requests, was cancelled in
-V0009's count of their days).
+every migration over 300,000 stored predictions (cancelled before the fix, in one of the
+`CALL ... IN TRANSACTIONS` statements).
 """
 
 from __future__ import annotations
